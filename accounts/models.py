@@ -1,0 +1,179 @@
+"""Users, their customer and author profiles, cities and stored notifications."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+phone_validator = RegexValidator(
+    regex=r"^\+[1-9]\d{7,14}$",
+    message="Enter the phone number in E.164 form, such as +989121234567.",
+    code="invalid_phone",
+)
+
+
+class Role(models.TextChoices):
+    CUSTOMER = "customer", "Customer"
+    AUTHOR = "author", "Author"
+    ADMIN = "admin", "Admin"
+
+
+class Tier(models.TextChoices):
+    FREE = "free", "Free"
+    PLUS = "plus", "Plus"
+    PREMIUM = "premium", "Premium"
+
+
+@dataclass(frozen=True)
+class TierRule:
+    """What a paid tier allows (R2, R3) and what a month of it costs (R18)."""
+
+    max_days: int
+    max_active: int
+    monthly_price: int
+    queue_priority: bool
+
+
+TIER_RULES: dict[str, TierRule] = {
+    Tier.PLUS: TierRule(max_days=7, max_active=5, monthly_price=50_000, queue_priority=False),
+    Tier.PREMIUM: TierRule(max_days=14, max_active=10, monthly_price=200_000, queue_priority=True),
+}
+MAX_RESERVATION_DAYS = max(rule.max_days for rule in TIER_RULES.values())
+
+
+class UserManager(DjangoUserManager):
+    """Make superusers admins, so `createsuperuser --noinput` yields a working admin."""
+
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person who logs in: a customer, an author or an admin."""
+
+    email = models.EmailField("email address", unique=True)
+    phone = models.CharField(max_length=16, unique=True, validators=[phone_validator])
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CUSTOMER)
+
+    objects = UserManager()
+
+    REQUIRED_FIELDS = ["email", "phone"]
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid"),
+            models.CheckConstraint(condition=Q(phone__regex=r"^\+[1-9][0-9]{7,14}$"), name="user_phone_e164"),
+        ]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def save(self, *args, **kwargs):
+        # An admin is staff by definition: the admin site is the admin's tool.
+        if self.role == Role.ADMIN:
+            self.is_staff = True
+        super().save(*args, **kwargs)
+
+
+class City(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "cities"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    """A customer's subscription and wallet; the ledger lives in billing (R19)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="customer")
+    tier = models.CharField(max_length=16, choices=Tier.choices, default=Tier.FREE)
+    subscription_ends_at = models.DateTimeField(null=True, blank=True)
+    auto_renew = models.BooleanField(default=False)
+    balance = models.BigIntegerField(default=0, help_text="Toman; always the sum of the ledger.")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(balance__gte=0), name="customer_balance_not_negative"),
+            models.CheckConstraint(condition=Q(tier__in=Tier.values), name="customer_tier_valid"),
+            models.CheckConstraint(
+                condition=Q(tier=Tier.FREE) | Q(subscription_ends_at__isnull=False),
+                name="customer_paid_tier_has_end",
+            ),
+        ]
+        indexes = [models.Index(fields=["tier", "subscription_ends_at"], name="customer_tier_end_idx")]
+
+    def __str__(self) -> str:
+        return self.user.username
+
+    def tier_at(self, now: datetime | None = None) -> str:
+        """Return the tier in force at `now`: a paid tier only until it ends (R5)."""
+        now = now or timezone.now()
+        if self.tier != Tier.FREE and self.subscription_ends_at and self.subscription_ends_at > now:
+            return self.tier
+        return Tier.FREE
+
+    def rule_at(self, now: datetime | None = None) -> TierRule | None:
+        """Return the rules of the paid tier in force, or None for Free (R1)."""
+        return TIER_RULES.get(self.tier_at(now))
+
+    def clean(self) -> None:
+        if self.tier != Tier.FREE and self.subscription_ends_at is None:
+            raise ValidationError({"subscription_ends_at": "A paid tier needs an end date."})
+        if self.balance < 0:
+            raise ValidationError({"balance": "The wallet cannot be negative."})
+
+
+class Author(models.Model):
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="author")
+    city = models.ForeignKey(City, on_delete=models.SET_NULL, null=True, blank=True, related_name="authors")
+    goodreads_link = models.URLField(blank=True)
+    bank_account_number = models.CharField(
+        max_length=34,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Z0-9]{8,34}$", "Use 8 to 34 capital letters and digits, such as an IBAN.")],
+    )
+    bio = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        full_name = self.user.get_full_name()
+        return full_name or self.user.username
+
+    @property
+    def display_name(self) -> str:
+        return str(self)
+
+
+class Notification(models.Model):
+    """A message to a user, stored so pages can list it; sending comes after commit."""
+
+    class Kind(models.TextChoices):
+        PROMOTED = "promoted", "Promoted from the queue"
+        DROPPED = "dropped", "Dropped from the queue"
+        ENDING_SOON = "ending_soon", "Reservation ending soon"
+        SUBSCRIPTION_RENEWED = "subscription_renewed", "Subscription renewed"
+        SUBSCRIPTION_ENDED = "subscription_ended", "Subscription ended"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    message = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="notification_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.user}"

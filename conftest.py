@@ -1,0 +1,78 @@
+"""Fixtures shared by every app's tests: customers on each tier, books, funded wallets."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Customer, Tier
+from accounts.tests.factories import CustomerFactory
+from billing.models import TransactionKind, WalletTransaction
+from billing.services import credit_wallet, lock_customer
+from catalog.tests.factories import BookFactory
+
+
+@pytest.fixture
+def now() -> datetime:
+    """A fixed "now" passed to services, so tests control time without patching."""
+    return timezone.now().replace(microsecond=0)
+
+
+@pytest.fixture
+def fund():
+    """Credit a wallet through the ledger: fund(customer, amount, at=None)."""
+
+    def _fund(customer: Customer, amount: int, at: datetime | None = None) -> Customer:
+        from django.db import transaction
+
+        with transaction.atomic():
+            locked = lock_customer(customer)
+            credit_wallet(
+                customer=locked, amount=amount, kind=TransactionKind.CHARGE, reference="test", now=at or timezone.now()
+            )
+        customer.refresh_from_db()
+        return customer
+
+    return _fund
+
+
+@pytest.fixture
+def make_customer(fund, now):
+    """make_customer(tier='plus', balance=0, ends_in=timedelta(days=30)) -> Customer."""
+
+    def _make(tier: str = Tier.PLUS, balance: int = 0, ends_in: timedelta = timedelta(days=30), **kwargs) -> Customer:
+        ends_at = None if tier == Tier.FREE else now + ends_in
+        customer = CustomerFactory(tier=tier, subscription_ends_at=ends_at, **kwargs)
+        if balance:
+            # Fund in the past so the credit never counts as "paid" in R7 windows.
+            fund(customer, balance, at=now - timedelta(days=365))
+        return customer
+
+    return _make
+
+
+@pytest.fixture
+def make_book():
+    """make_book(units=1, **fields) -> Book."""
+
+    def _make(units: int = 1, **kwargs):
+        return BookFactory(units=units, **kwargs)
+
+    return _make
+
+
+def ledger_sum(customer: Customer) -> int:
+    """Sum of the customer's ledger rows (R19)."""
+    return sum(WalletTransaction.objects.filter(customer=customer).values_list("amount", flat=True))
+
+
+@pytest.fixture
+def assert_wallet_consistent():
+    """assert_wallet_consistent(customer): balance >= 0 and equal to the sum of the ledger (R19)."""
+
+    def _check(customer: Customer) -> None:
+        customer.refresh_from_db()
+        assert customer.balance >= 0
+        assert customer.balance == ledger_sum(customer)
+
+    return _check

@@ -1,0 +1,209 @@
+"""Reservations: one row from the request to the end, queued or not (SPEC section 2)."""
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone
+
+from accounts.models import MAX_RESERVATION_DAYS, Tier
+
+from .exceptions import InvalidTransition
+
+DAY = timedelta(days=1)
+
+
+class Status(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    ACTIVE = "active", "Active"
+    RETURNED = "returned", "Returned"
+    EXPIRED = "expired", "Expired"
+    ENDED_BY_ADMIN = "ended_by_admin", "Ended by admin"
+    CANCELLED = "cancelled", "Cancelled"
+    DROPPED = "dropped", "Dropped"
+
+
+LIVE_STATUSES = (Status.QUEUED, Status.ACTIVE)
+ENDED_AFTER_ACTIVE = (Status.RETURNED, Status.EXPIRED, Status.ENDED_BY_ADMIN)
+ENDED_FROM_QUEUE = (Status.CANCELLED, Status.DROPPED)
+
+# The pipeline of allowed moves (SPEC section 2); anything else is a bug or a race.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    Status.QUEUED: (Status.ACTIVE, Status.CANCELLED, Status.DROPPED),
+    Status.ACTIVE: ENDED_AFTER_ACTIVE,
+}
+
+
+class EndReason(models.TextChoices):
+    RETURNED = "returned", "Returned by the customer"
+    EXPIRED = "expired", "Reached its end"
+    ENDED_BY_ADMIN = "ended_by_admin", "Ended early by an admin"
+    LEFT_QUEUE = "left_queue", "Customer left the queue"
+    REMOVED_BY_ADMIN = "removed_by_admin", "Removed from the queue by an admin"
+    # R13: why a promotion from the queue failed.
+    NO_SUBSCRIPTION = "no_subscription", "No Plus or Premium subscription at promotion"
+    DAYS_EXCEED_TIER = "days_exceed_tier", "Requested days exceed the tier's maximum at promotion"
+    LIMIT_REACHED = "reservation_limit_reached", "Active reservation limit reached at promotion"
+    INSUFFICIENT_FUNDS = "insufficient_funds", "Wallet could not pay at promotion"
+
+
+class ReservationQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(status__in=LIVE_STATUSES)
+
+    def queued(self):
+        return self.filter(status=Status.QUEUED)
+
+    def active_at(self, now: datetime):
+        """Active reservations still running at `now`: overdue ones block nobody (R16)."""
+        return self.filter(status=Status.ACTIVE, ends_at__gt=now)
+
+    def due(self, now: datetime):
+        """Active reservations whose end has come (R16)."""
+        return self.filter(status=Status.ACTIVE, ends_at__lte=now)
+
+    def with_queue_priority(self, now: datetime):
+        """Annotate `priority`: 0 for customers Premium at `now`, else 1 (R12)."""
+        return self.annotate(
+            priority=Case(
+                When(
+                    customer__tier=Tier.PREMIUM,
+                    customer__subscription_ends_at__gt=now,
+                    then=Value(0),
+                ),
+                default=Value(1),
+                output_field=models.IntegerField(),
+            )
+        )
+
+    def in_queue_order(self, now: datetime):
+        """Queued entries in R12 order: Premium at `now` first, then earliest request."""
+        return self.queued().with_queue_priority(now).order_by("priority", "requested_at", "id")
+
+
+class Reservation(models.Model):
+    """A customer's request for a book, from the queue to its end.
+
+    Its state changes only through the methods below, each allowed by TRANSITIONS;
+    the services call them under a lock on the book's row.
+    """
+
+    customer = models.ForeignKey("accounts.Customer", on_delete=models.PROTECT, related_name="reservations")
+    book = models.ForeignKey("catalog.Book", on_delete=models.PROTECT, related_name="reservations")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    requested_at = models.DateTimeField(default=timezone.now)
+    days = models.PositiveSmallIntegerField()
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    price = models.BigIntegerField(null=True, blank=True, help_text="Toman charged, after the discount.")
+    discount = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Percent.")
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=32, choices=EndReason.choices, blank=True)
+
+    objects = ReservationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "book"],
+                condition=Q(status__in=LIVE_STATUSES),
+                name="reservation_one_live_per_customer_book",
+                violation_error_code="already_reserved",
+                violation_error_message="You already hold or are queued for this book.",
+            ),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="reservation_status_valid"),
+            models.CheckConstraint(
+                condition=Q(days__gte=1, days__lte=MAX_RESERVATION_DAYS), name="reservation_days_in_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(price__isnull=True) | Q(price__gte=0), name="reservation_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(discount__isnull=True) | Q(discount__lte=100), name="reservation_discount_percent"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        status=Status.QUEUED,
+                        starts_at__isnull=True,
+                        ends_at__isnull=True,
+                        price__isnull=True,
+                        ended_at__isnull=True,
+                    )
+                    | Q(
+                        status=Status.ACTIVE,
+                        starts_at__isnull=False,
+                        ends_at__gt=F("starts_at"),
+                        price__isnull=False,
+                        discount__isnull=False,
+                        ended_at__isnull=True,
+                    )
+                    | Q(
+                        status__in=ENDED_AFTER_ACTIVE,
+                        starts_at__isnull=False,
+                        ends_at__gt=F("starts_at"),
+                        price__isnull=False,
+                        ended_at__isnull=False,
+                    )
+                    | Q(
+                        status__in=ENDED_FROM_QUEUE,
+                        starts_at__isnull=True,
+                        price__isnull=True,
+                        ended_at__isnull=False,
+                    )
+                ),
+                name="reservation_fields_match_status",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["book", "status", "requested_at"], name="reservation_queue_idx"),
+            models.Index(fields=["status", "ends_at"], name="reservation_due_idx"),
+            models.Index(fields=["customer", "status"], name="reservation_customer_idx"),
+            models.Index(fields=["customer", "starts_at"], name="reservation_read_window_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} · {self.book} ({self.status})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_STATUSES
+
+    def is_overdue(self, now: datetime) -> bool:
+        """An active reservation whose end has come (R16)."""
+        return self.status == Status.ACTIVE and self.ends_at is not None and self.ends_at <= now
+
+    def _move_to(self, status: str) -> None:
+        if status not in TRANSITIONS.get(self.status, ()):
+            raise InvalidTransition(f"A {self.status} reservation cannot become {status}.")
+        self.status = status
+
+    def activate(self, *, at: datetime, price: int, discount: int) -> None:
+        """Start the loan at `at` for `days` days with the price charged (R9, R13)."""
+        self._move_to(Status.ACTIVE)
+        self.starts_at = at
+        self.ends_at = at + DAY * self.days
+        self.price = price
+        self.discount = discount
+
+    def finish(self, *, status: str, at: datetime) -> None:
+        """End an active loan: returned, expired or ended by an admin (R15, R16, R25)."""
+        if status not in ENDED_AFTER_ACTIVE:
+            raise InvalidTransition(f"{status} does not end an active reservation.")
+        self._move_to(status)
+        self.ended_at = at
+        self.end_reason = status  # the three end statuses double as their reasons
+
+    def leave_queue(self, *, status: str, at: datetime, reason: str) -> None:
+        """Take a queued entry out: cancelled (R14, R25) or dropped (R13)."""
+        if status not in ENDED_FROM_QUEUE:
+            raise InvalidTransition(f"{status} does not take an entry out of the queue.")
+        self._move_to(status)
+        self.ended_at = at
+        self.end_reason = reason
+
+    def clean(self) -> None:
+        if self.days is not None and not 1 <= self.days <= MAX_RESERVATION_DAYS:
+            raise ValidationError({"days": f"Days must be from 1 to {MAX_RESERVATION_DAYS}."})
