@@ -1,0 +1,45 @@
+from django.contrib import admin, messages
+
+from bookstore.exceptions import DomainError
+
+from . import services
+from .models import Reservation
+
+
+@admin.register(Reservation)
+class ReservationAdmin(admin.ModelAdmin):
+    """Read-only: reservations change only through the rules, here as actions (R23, R25)."""
+
+    list_display = ["id", "customer", "book", "status", "days", "requested_at", "starts_at", "ends_at", "price"]
+    list_filter = ["status", "end_reason"]
+    search_fields = ["customer__user__username", "book__title", "book__isbn"]
+    list_select_related = ["customer__user", "book"]
+    actions = ["end_early", "remove_from_queue"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _apply(self, request, queryset, service, done: str) -> None:
+        count = 0
+        for reservation in queryset:
+            try:
+                service(reservation=reservation)
+                count += 1
+            except DomainError as error:
+                self.message_user(request, f"#{reservation.pk}: {error.message}", messages.ERROR)
+        if count:
+            self.message_user(request, f"{count} reservation(s) {done}.", messages.SUCCESS)
+
+    @admin.action(description="End the selected active reservations early (R25)")
+    def end_early(self, request, queryset):
+        self._apply(request, queryset, services.end_reservation_by_admin, "ended; their queues were served")
+
+    @admin.action(description="Remove the selected entries from their queue (R25)")
+    def remove_from_queue(self, request, queryset):
+        self._apply(request, queryset, services.remove_from_queue_by_admin, "removed from the queue")
