@@ -76,3 +76,9 @@ def assert_wallet_consistent():
         assert customer.balance == ledger_sum(customer)
 
     return _check
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hash test passwords with MD5: Argon2 (the production hasher) costs ~50 ms a user."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
