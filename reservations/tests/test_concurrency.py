@@ -1,0 +1,338 @@
+"""Concurrency tests with real threads on PostgreSQL (R9, R13, R16, R17, R19).
+
+Each thread opens its own database connection, waits on a barrier so that all of them
+hit the services together, and closes its connection when done. Data is built before
+the threads start; the test database is committed to (``transaction=True``) so every
+thread sees it. Only domain errors are acceptable refusals: any other exception in a
+thread (IntegrityError, deadlock, InvalidTransition...) fails the test with its traceback.
+"""
+
+import threading
+import traceback
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from accounts.models import Customer, Tier
+from billing.models import TransactionKind, WalletTransaction
+from billing.services import buy_subscription, charge_wallet
+from bookstore.exceptions import DomainError
+from reservations.models import EndReason, Reservation, Status
+from reservations.services import (
+    end_reservation_by_admin,
+    expire_due_reservations,
+    reserve,
+    return_reservation,
+)
+
+if connection.vendor != "postgresql":
+    pytest.skip(
+        "Concurrency tests need PostgreSQL row locks; set DATABASE_URL=postgres://...",
+        allow_module_level=True,
+    )
+
+pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
+
+THREAD_TIMEOUT = 60  # seconds; a thread still running after this is reported as a deadlock
+
+
+@dataclass
+class Outcome:
+    """What one thread's call produced: a value, a domain refusal, or an unexpected error."""
+
+    value: Any = None
+    refusal: DomainError | None = None
+    error: BaseException | None = None
+    trace: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.refusal is None and self.error is None
+
+
+def run_together(calls: list[Callable[[], Any]]) -> list[Outcome]:
+    """Run each call in its own thread and connection, all released by one barrier.
+
+    Fails the test if a thread hangs (deadlock) or raises anything but a DomainError.
+    """
+    barrier = threading.Barrier(len(calls))
+    outcomes = [Outcome() for _ in calls]
+
+    def body(index: int, call: Callable[[], Any]) -> None:
+        outcome = outcomes[index]
+        try:
+            connection.ensure_connection()  # connect first, so the race is on the queries
+            barrier.wait(timeout=THREAD_TIMEOUT)
+            outcome.value = call()
+        except DomainError as refusal:
+            outcome.refusal = refusal
+        except BaseException as error:  # every other error fails the test
+            outcome.error = error
+            outcome.trace = traceback.format_exc()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=body, args=(i, call), daemon=True) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=THREAD_TIMEOUT)
+    hung = [i for i, thread in enumerate(threads) if thread.is_alive()]
+    assert not hung, f"threads {hung} still running after {THREAD_TIMEOUT}s: deadlock or lock wait"
+    errors = [f"thread {i}: {o.error!r}\n{o.trace}" for i, o in enumerate(outcomes) if o.error is not None]
+    assert not errors, "unexpected exceptions in threads:\n" + "\n".join(errors)
+    return outcomes
+
+
+def ledger(customer: Customer):
+    return WalletTransaction.objects.filter(customer=customer).order_by("id")
+
+
+def assert_ledger_chain(customer: Customer) -> None:
+    """Balance >= 0, equal to the sum of the ledger, and each balance_after is the running sum (R19)."""
+    customer.refresh_from_db()
+    running = 0
+    for row in ledger(customer):
+        running += row.amount
+        assert row.balance_after == running, f"ledger row #{row.pk} says {row.balance_after}, running sum {running}"
+        assert row.balance_after >= 0
+    assert customer.balance == running
+    assert customer.balance >= 0
+
+
+def reservation_debits(customer: Customer) -> list[WalletTransaction]:
+    return list(ledger(customer).filter(kind=TransactionKind.RESERVATION))
+
+
+def test_fifty_simultaneous_reserves_never_oversell_a_three_unit_book_R9(make_customer, make_book, now):
+    """50 Plus customers reserve a 3-unit book at once: 3 active and charged, the rest queued or refused."""
+    book = make_book(units=3)
+    customers = [make_customer(Tier.PLUS, balance=10_000) for _ in range(50)]
+
+    outcomes = run_together(
+        [lambda c=customer: reserve(customer=c, book=book, days=2, now=now) for customer in customers]
+    )
+
+    book.refresh_from_db()
+    active = Reservation.objects.filter(book=book, status=Status.ACTIVE)
+    assert active.count() == 3
+    assert book.units_on_loan == 3
+    refused = [o.refusal for o in outcomes if o.refusal is not None]
+    assert Reservation.objects.filter(book=book, status=Status.QUEUED).count() + len(refused) == 47
+    assert Reservation.objects.filter(book=book).count() == 50 - len(refused)
+    for customer, outcome in zip(customers, outcomes, strict=True):
+        assert_ledger_chain(customer)
+        debits = reservation_debits(customer)
+        if outcome.ok and outcome.value.status == Status.ACTIVE:
+            assert [d.amount for d in debits] == [-2_000]
+            assert customer.balance == 8_000
+        else:
+            assert debits == [], f"{customer} was charged without an active reservation"
+            assert customer.balance == 10_000
+
+
+def test_mixed_simultaneous_wallet_operations_keep_the_ledger_exact_R19(make_customer, make_book, now):
+    """Charges, reserves and subscription purchases at once on one short wallet: no lost update."""
+    customer = make_customer(Tier.PLUS, balance=60_000)
+    initial_end = customer.subscription_ends_at
+    books = [make_book(units=1) for _ in range(10)]
+    calls: list[Callable[[], Any]] = []
+    kinds: list[str] = []
+    for book in books:
+        # One Customer instance per thread: services refresh the instance they are given.
+        calls += [
+            partial(charge_wallet, customer=Customer.objects.get(pk=customer.pk), amount=5_000, now=now),
+            partial(reserve, customer=Customer.objects.get(pk=customer.pk), book=book, days=3, now=now),
+            partial(buy_subscription, customer=Customer.objects.get(pk=customer.pk), tier=Tier.PLUS, months=1, now=now),
+        ]
+        kinds += [TransactionKind.CHARGE, TransactionKind.RESERVATION, TransactionKind.SUBSCRIPTION]
+
+    outcomes = run_together(calls)
+
+    assert_ledger_chain(customer)
+    succeeded = {kind: sum(1 for k, o in zip(kinds, outcomes, strict=True) if k == kind and o.ok) for kind in kinds}
+    rows = Counter(ledger(customer).exclude(reference="test").values_list("kind", flat=True))  # minus funding
+    assert succeeded[TransactionKind.CHARGE] == 10  # the fake gateway approves every charge
+    assert rows[TransactionKind.CHARGE] == succeeded[TransactionKind.CHARGE]
+    assert rows[TransactionKind.RESERVATION] == succeeded[TransactionKind.RESERVATION]
+    assert rows[TransactionKind.SUBSCRIPTION] == succeeded[TransactionKind.SUBSCRIPTION]
+    assert rows[TransactionKind.REFUND] == 0
+    # The wallet could not pay for everything: some purchase or reserve was refused.
+    assert any(o.refusal is not None for o in outcomes)
+    refusal_codes = {o.refusal.code for o in outcomes if o.refusal is not None}
+    assert refusal_codes <= {"insufficient_funds", "reservation_limit_reached"}, refusal_codes
+    assert (
+        Reservation.objects.filter(customer=customer, status=Status.ACTIVE).count()
+        == (succeeded[TransactionKind.RESERVATION])
+    )
+    assert succeeded[TransactionKind.RESERVATION] <= 5  # Plus limit (R2)
+    # Every purchase of the same tier moved the end by 30 days (R18): none was lost.
+    customer.refresh_from_db()
+    assert customer.subscription_ends_at == initial_end + timedelta(days=30) * succeeded[TransactionKind.SUBSCRIPTION]
+
+
+def test_same_idempotency_key_charges_once_under_concurrency_R17(make_customer, now):
+    """10 threads charge with one Idempotency-Key: one ledger row, every answer names it."""
+    customer = make_customer(Tier.PLUS, balance=1_000)
+    instances = [Customer.objects.get(pk=customer.pk) for _ in range(10)]
+
+    outcomes = run_together(
+        [lambda c=c: charge_wallet(customer=c, amount=7_000, idempotency_key="key-42", now=now) for c in instances]
+    )
+
+    assert all(o.ok for o in outcomes), [o.refusal for o in outcomes if o.refusal]
+    rows = list(WalletTransaction.objects.filter(customer=customer, idempotency_key="key-42"))
+    assert len(rows) == 1
+    assert {o.value.transaction.pk for o in outcomes} == {rows[0].pk}
+    assert sum(o.value.created for o in outcomes) == 1
+    assert ledger(customer).filter(kind=TransactionKind.CHARGE).exclude(reference="test").count() == 1
+    assert_ledger_chain(customer)
+    assert customer.balance == 8_000
+
+
+def test_two_units_released_at_once_go_to_the_first_two_in_R12_order_R13(make_customer, make_book, now):
+    """Two returns at once on a 2-unit book: the Premium entry, then the earliest Plus, get the units."""
+    book = make_book(units=2)
+    start = now - timedelta(hours=2)
+    holders = [make_customer(Tier.PLUS, balance=10_000) for _ in range(2)]
+    loans = [reserve(customer=h, book=book, days=3, now=start) for h in holders]
+    plus_earliest = make_customer(Tier.PLUS, balance=10_000)
+    premium_latest = make_customer(Tier.PREMIUM, balance=10_000)
+    plus_second = make_customer(Tier.PLUS, balance=10_000)
+    plus_third = make_customer(Tier.PLUS, balance=10_000)
+    joins = [
+        (plus_earliest, now - timedelta(minutes=50)),
+        (plus_second, now - timedelta(minutes=40)),
+        (plus_third, now - timedelta(minutes=30)),
+        (premium_latest, now - timedelta(minutes=10)),
+    ]
+    queued = {c.pk: reserve(customer=c, book=book, days=2, now=at) for c, at in joins}
+    assert all(r.status == Status.QUEUED for r in queued.values())
+
+    run_together(
+        [
+            lambda h=h, r=r: return_reservation(customer=h, reservation=r, now=now)
+            for h, r in zip(holders, loans, strict=True)
+        ]
+    )
+
+    for loan in loans:
+        loan.refresh_from_db()
+        assert loan.status == Status.RETURNED
+    for reservation in queued.values():
+        reservation.refresh_from_db()
+    for winner in (premium_latest, plus_earliest):
+        assert queued[winner.pk].status == Status.ACTIVE
+        assert queued[winner.pk].starts_at == now
+        assert [d.amount for d in reservation_debits(winner)] == [-2_000]
+    for waiting in (plus_second, plus_third):
+        assert queued[waiting.pk].status == Status.QUEUED
+        assert reservation_debits(waiting) == []
+    book.refresh_from_db()
+    assert book.units_on_loan == 2 == Reservation.objects.filter(book=book, status=Status.ACTIVE).count()
+    for customer in [*holders, plus_earliest, premium_latest, plus_second, plus_third]:
+        assert_ledger_chain(customer)
+
+
+def test_release_drops_unservable_entries_in_order_and_beats_a_newcomer_R13(make_customer, make_book, now):
+    """An admin ends a loan while a newcomer reserves: the queue is served first, with the right drops."""
+    book = make_book(units=1)
+    joined = now - timedelta(hours=2)
+    holder = make_customer(Tier.PLUS, balance=10_000)
+    loan = reserve(customer=holder, book=book, days=3, now=joined - timedelta(hours=1))
+
+    # In force when joining, lapsed one hour before the release (R5).
+    lapsed = make_customer(Tier.PLUS, balance=10_000, ends_in=timedelta(hours=-1))
+    at_limit = make_customer(Tier.PLUS, balance=20_000)
+    poor = make_customer(Tier.PLUS, balance=52_000)
+    good = make_customer(Tier.PLUS, balance=10_000)
+    newcomer = make_customer(Tier.PLUS, balance=10_000)
+
+    entries = {}
+    for minutes, customer in enumerate([lapsed, at_limit, poor, good]):
+        at = joined + timedelta(minutes=minutes)
+        entries[customer.pk] = reserve(customer=customer, book=book, days=3, now=at)
+    assert all(r.status == Status.QUEUED for r in entries.values())
+    # After joining: fill at_limit's five Plus slots (R2) and spend poor's wallet below 3,000.
+    for _ in range(5):
+        assert reserve(customer=at_limit, book=make_book(units=1), days=1, now=joined).status == Status.ACTIVE
+    buy_subscription(customer=poor, tier=Tier.PLUS, months=1, now=joined)
+    poor.refresh_from_db()
+    assert poor.balance == 2_000
+
+    outcomes = run_together(
+        [
+            lambda: end_reservation_by_admin(reservation=loan, now=now),
+            lambda: reserve(customer=newcomer, book=book, days=2, now=now),
+        ]
+    )
+
+    ended, fresh = outcomes
+    assert ended.ok
+    for reservation in entries.values():
+        reservation.refresh_from_db()
+    expected_drops = {
+        lapsed.pk: EndReason.NO_SUBSCRIPTION,
+        at_limit.pk: EndReason.LIMIT_REACHED,
+        poor.pk: EndReason.INSUFFICIENT_FUNDS,
+    }
+    for customer_id, reason in expected_drops.items():
+        assert entries[customer_id].status == Status.DROPPED
+        assert entries[customer_id].end_reason == reason
+        assert entries[customer_id].ended_at == now
+    assert entries[good.pk].status == Status.ACTIVE
+    assert entries[good.pk].starts_at == now
+    if fresh.ok:
+        assert fresh.value.status == Status.QUEUED
+    book.refresh_from_db()
+    assert book.units_on_loan == 1
+    assert list(Reservation.objects.filter(book=book, status=Status.ACTIVE)) == [entries[good.pk]]
+    assert reservation_debits(newcomer) == []
+    for customer in (holder, lapsed, at_limit, poor, good, newcomer):
+        assert_ledger_chain(customer)
+
+
+def test_two_simultaneous_sweeps_expire_each_loan_once_and_promote_each_head_once_R16(make_customer, make_book, now):
+    """Two expire_due_reservations() at once over 20 due loans: each expired once, each head served once."""
+    start = now - timedelta(days=3)
+    holders = [make_customer(Tier.PREMIUM, balance=50_000) for _ in range(2)]
+    heads = [make_customer(Tier.PLUS, balance=10_000) for _ in range(20)]
+    second = make_customer(Tier.PLUS, balance=10_000)  # second in every queue: must never be served
+    books = [make_book(units=1) for _ in range(20)]
+    loans, head_entries, second_entries = [], [], []
+    for i, book in enumerate(books):
+        loans.append(reserve(customer=holders[i % 2], book=book, days=2, now=start))
+        head_entries.append(reserve(customer=heads[i], book=book, days=2, now=start + timedelta(hours=1)))
+        second_entries.append(reserve(customer=second, book=book, days=2, now=start + timedelta(hours=2)))
+    assert all(r.status == Status.ACTIVE for r in loans)
+    assert all(r.status == Status.QUEUED for r in head_entries + second_entries)
+
+    outcomes = run_together([lambda: expire_due_reservations(now=now), lambda: expire_due_reservations(now=now)])
+
+    assert all(o.ok for o in outcomes)
+    assert sum(o.value for o in outcomes) == 20, [o.value for o in outcomes]
+    for loan in loans:
+        loan.refresh_from_db()
+        assert loan.status == Status.EXPIRED
+        assert loan.ended_at == loan.ends_at
+    for head, entry in zip(heads, head_entries, strict=True):
+        entry.refresh_from_db()
+        assert entry.status == Status.ACTIVE
+        assert entry.starts_at == now
+        assert [d.amount for d in reservation_debits(head)] == [-2_000]
+        assert_ledger_chain(head)
+    for entry in second_entries:
+        entry.refresh_from_db()
+        assert entry.status == Status.QUEUED
+    assert reservation_debits(second) == []
+    for book in books:
+        book.refresh_from_db()
+        assert book.units_on_loan == 1
+    for customer in [*holders, second]:
+        assert_ledger_chain(customer)
