@@ -58,6 +58,7 @@ class Book(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(units__gte=0), name="book_units_not_negative"),
             models.CheckConstraint(condition=Q(price__gte=0), name="book_price_not_negative"),
+            models.CheckConstraint(condition=Q(isbn__regex=r"^([0-9]{9}[0-9X]|[0-9]{13})$"), name="book_isbn_compact"),
             models.CheckConstraint(
                 condition=Q(units_on_loan__gte=0) & Q(units_on_loan__lte=F("units")),
                 name="book_not_oversold",
@@ -72,9 +73,13 @@ class Book(models.Model):
         """Units not held by an active reservation (as last recorded)."""
         return self.units - self.units_on_loan
 
-    def clean(self) -> None:
+    def clean_fields(self, exclude=None) -> None:
+        # Strip separators first, so "978-0-306-40615-7" passes the 13-character limit.
         if self.isbn:
             self.isbn = normalize_isbn(self.isbn)
+        super().clean_fields(exclude=exclude)
+
+    def clean(self) -> None:
         if self.units is not None and self.units < self.units_on_loan:
             raise ValidationError(
                 {"units": f"{self.units_on_loan} units are on loan; units cannot go below that."},

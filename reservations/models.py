@@ -135,6 +135,7 @@ class Reservation(models.Model):
                     | Q(
                         status=Status.ACTIVE,
                         starts_at__isnull=False,
+                        ends_at__isnull=False,
                         ends_at__gt=F("starts_at"),
                         price__isnull=False,
                         discount__isnull=False,
@@ -143,6 +144,7 @@ class Reservation(models.Model):
                     | Q(
                         status__in=ENDED_AFTER_ACTIVE,
                         starts_at__isnull=False,
+                        ends_at__isnull=False,
                         ends_at__gt=F("starts_at"),
                         price__isnull=False,
                         ended_at__isnull=False,
