@@ -1,0 +1,70 @@
+# Bookstore developer commands. A fresh clone needs only `make run` or `make test`:
+# both create .venv and install the pinned requirements first.
+#
+#   make run    migrate, load the demo data, serve http://127.0.0.1:8000/ (SQLite, no services)
+#   make test   ruff check and pytest on PostgreSQL and Redis (throwaway servers if none answer)
+#   make lint   ruff check and ruff format --check
+#   make fmt    ruff format and ruff check --fix
+#   make clean  remove var/ and caches (keeps .venv); make distclean also removes .venv
+#
+# Variables: PYTHON (python3), PORT (8000) for run; PYTEST_WORKERS (2) and PYTEST_ARGS for test,
+# e.g. make test PYTEST_ARGS="-k queue -x". DATABASE_URL and REDIS_URL, when set, are used by test.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+REQUIREMENTS := $(wildcard requirements*.txt)
+
+PORT ?= 8000
+PYTEST_WORKERS ?= 2
+PYTEST_ARGS ?=
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help venv install run test lint fmt clean distclean
+
+help:
+	@sed -n '1,11s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+
+venv install: $(STAMP)
+	@:
+
+# Re-installs only when a requirements file is newer than the stamp.
+$(STAMP): $(REQUIREMENTS)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Python 3.11 or newer is needed as '$(PYTHON)' (make PYTHON=python3.11 ...)" >&2; exit 1; }
+	@if ! $(BIN)/python -c '' 2>/dev/null; then \
+		echo "Creating $(VENV) with $$($(PYTHON) --version)"; \
+		rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); \
+	fi
+	@echo "Installing requirements-dev.txt into $(VENV)"
+	@$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+run: $(STAMP)
+	@PORT=$(PORT) PYTHON=$(BIN)/python scripts/run.sh
+
+# Runs the tests even when ruff finds problems; fails when pytest or ruff fails.
+test: $(STAMP)
+	@ruff=0; $(BIN)/ruff check . || ruff=$$?; \
+	scripts/test-services.sh $(BIN)/pytest -n $(PYTEST_WORKERS) --create-db $(PYTEST_ARGS) || exit $$?; \
+	if [ $$ruff != 0 ]; then echo "make test: the tests passed but ruff check failed (see above)" >&2; exit $$ruff; fi
+
+lint: $(STAMP)
+	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
+
+fmt: $(STAMP)
+	@$(BIN)/ruff format .
+	@$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf var/ staticfiles/ .pytest_cache/ .ruff_cache/
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)
