@@ -61,6 +61,8 @@ class User(AbstractUser):
     email = models.EmailField("email address", unique=True)
     phone = models.CharField(max_length=16, unique=True, validators=[phone_validator])
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CUSTOMER)
+    # R24: every token issued at or before this instant is refused.
+    tokens_revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -169,6 +171,7 @@ class Notification(models.Model):
     kind = models.CharField(max_length=32, choices=Kind.choices)
     message = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="When the SMS backend accepted it.")
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

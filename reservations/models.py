@@ -100,6 +100,8 @@ class Reservation(models.Model):
     discount = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Percent.")
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=32, choices=EndReason.choices, blank=True)
+    # Set once the "ends within 24 hours" notice is sent, so it is sent once (SPEC section 6).
+    ending_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ReservationQuerySet.as_manager()
 
