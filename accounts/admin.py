@@ -1,6 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from bookstore.exceptions import DomainError
+
+from . import services
 from .models import Author, City, Customer, Notification, User
 
 
@@ -13,9 +16,22 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.fieldsets,
         ("Bookstore", {"fields": ("phone", "role")}),
     )
+    actions = ["revoke_tokens"]
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "email", "phone", "role", "password1", "password2")}),
     )
+
+    @admin.action(description="Revoke all tokens and end all sessions of the selected users (R24)")
+    def revoke_tokens(self, request, queryset):
+        revoked = 0
+        for user in queryset:
+            try:
+                services.revoke_tokens(user=user)
+                revoked += 1
+            except DomainError as error:
+                self.message_user(request, f"{user.username}: {error.message}", messages.ERROR)
+        if revoked:
+            self.message_user(request, f"Revoked the tokens of {revoked} user(s).", messages.SUCCESS)
 
 
 @admin.register(Customer)

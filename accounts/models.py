@@ -1,7 +1,8 @@
 """Users, their customer and author profiles, cities and stored notifications."""
 
+import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
@@ -10,6 +11,9 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django_otp.models import SideChannelDevice
+from django_otp.util import random_number_token
 
 phone_validator = RegexValidator(
     regex=r"^\+[1-9]\d{7,14}$",
@@ -77,6 +81,13 @@ class User(AbstractUser):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    def get_session_auth_hash(self) -> str:
+        """Tie sessions to the revocation cut-off too, so revoking ends them (R24)."""
+        cutoff = self.tokens_revoked_at.isoformat() if self.tokens_revoked_at else ""
+        return salted_hmac(
+            "accounts.User.get_session_auth_hash", f"{self.password}|{cutoff}", algorithm="sha256"
+        ).hexdigest()
 
     def save(self, *args, **kwargs):
         # An admin is staff by definition: the admin site is the admin's tool.
@@ -180,3 +191,57 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.user}"
+
+
+class SmsDevice(SideChannelDevice):
+    """A user's one-time code sent by SMS: 6 digits, 2 minutes, once, 5 wrong tries (R21).
+
+    One device per user; each login replaces the code and the challenge, so an older
+    challenge stops working the moment a new code is sent.
+    """
+
+    CODE_LENGTH = 6
+    LIFETIME = timedelta(minutes=2)
+    MAX_FAILURES = 5
+
+    challenge = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    failures = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user"], name="sms_device_one_per_user")]
+
+    def issue(self, *, now: datetime) -> str:
+        """Make a new code and challenge valid from `now`; return the code."""
+        self.token = random_number_token(self.CODE_LENGTH)
+        self.valid_until = now + self.LIFETIME
+        self.challenge = secrets.token_urlsafe(32)
+        self.failures = 0
+        self.save()
+        return self.token
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.token is not None and now < self.valid_until and self.failures < self.MAX_FAILURES
+
+    def check_code(self, code: str, *, now: datetime) -> bool:
+        """Use the code once; a wrong one counts, and the fifth wrong one burns the code."""
+        if not self.is_usable(now):
+            return False
+        if constant_time_compare(code, self.token):
+            self._burn(now)
+            return True
+        self.failures += 1
+        if self.failures >= self.MAX_FAILURES:
+            self._burn(now)
+        else:
+            self.save(update_fields=["failures"])
+        return False
+
+    def _burn(self, now: datetime) -> None:
+        self.token = None
+        self.challenge = None
+        self.valid_until = now
+        self.save(update_fields=["token", "challenge", "valid_until", "failures"])
+
+    def verify_token(self, token) -> bool:
+        """django-otp's entry point, with the same single-use and lock-out rules."""
+        return self.check_code(str(token), now=timezone.now())

@@ -6,50 +6,44 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.urls import reverse
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from billing.exceptions import InsufficientFunds
+from billing.services import MIN_CHARGE
 
 from .exceptions import DomainError
 
-# DRF's own errors, with the stable codes clients rely on (R26).
-DRF_CODES: dict[type[exceptions.APIException], str] = {
-    exceptions.ParseError: "parse_error",
-    exceptions.NotAuthenticated: "not_authenticated",
-    exceptions.AuthenticationFailed: "authentication_failed",
-    exceptions.PermissionDenied: "permission_denied",
-    exceptions.NotFound: "not_found",
-    exceptions.MethodNotAllowed: "method_not_allowed",
-    exceptions.NotAcceptable: "not_acceptable",
-    exceptions.UnsupportedMediaType: "unsupported_media_type",
-    exceptions.Throttled: "too_many_requests",
-}
+# DRF's own codes are kept (not_authenticated, permission_denied, not_found, parse_error,
+# method_not_allowed, unsupported_media_type, token_not_valid...), except where the
+# SPEC names another (R26).
+RENAMED_CODES = {"throttled": "too_many_requests"}
 
 
 def _domain_error_body(error: DomainError) -> dict[str, Any]:
     body = error.as_dict()
     if isinstance(error, InsufficientFunds):
         # R11: tell the client where to top up, with the amount filled in.
-        body["charge_url"] = f"{reverse('api:wallet-charge')}?amount={error.shortfall}"
+        # Never below R17's minimum charge, or the link could not be followed.
+        amount = max(error.shortfall, MIN_CHARGE)
+        body["charge_url"] = f"{reverse('api:wallet-charge')}?amount={amount}"
     return body
 
 
 def _code_of(exc: exceptions.APIException) -> str:
-    for kind, code in DRF_CODES.items():
-        if isinstance(exc, kind):
-            return code
     codes = exc.get_codes()
-    return codes if isinstance(codes, str) else exc.default_code
+    code = codes if isinstance(codes, str) else exc.default_code
+    return RENAMED_CODES.get(code, code)
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """Turn every expected error into ``{"detail", "code", ...}`` with its own status (R26)."""
     if isinstance(exc, DomainError):
         set_rollback()
-        return Response(_domain_error_body(exc), status=exc.status)
+        headers = {"Retry-After": str(exc.extra["retry_after"])} if "retry_after" in exc.extra else None
+        return Response(_domain_error_body(exc), status=exc.status, headers=headers)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -72,12 +66,31 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             body["errors"] = exc.detail
         else:
             body["errors"] = {"non_field_errors": exc.detail}
+    elif isinstance(exc.detail, dict) and "detail" in exc.detail:
+        # simplejwt puts its own {"detail", "code", "messages"} inside the exception.
+        body = {"detail": str(exc.detail["detail"]), "code": str(exc.detail.get("code", _code_of(exc)))}
     else:
         body = {"detail": str(exc.detail), "code": _code_of(exc)}
         if isinstance(exc, exceptions.Throttled) and exc.wait:
             body["retry_after"] = int(exc.wait)
     set_rollback()
     return Response(body, status=exc.status_code, headers=headers)
+
+
+class StrictInputSerializer(serializers.Serializer):
+    """An input serializer that refuses fields it does not know or may not change (R23, R26).
+
+    Silently dropping ``{"role": "admin"}`` would tell the client it worked; a 400 that
+    names the field tells the truth.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(set(data) - writable)
+            if unknown:
+                raise exceptions.ValidationError({name: ["This field cannot be set here."] for name in unknown})
+        return super().to_internal_value(data)
 
 
 class StandardPagination(PageNumberPagination):
@@ -88,4 +101,4 @@ class StandardPagination(PageNumberPagination):
     max_page_size = 100
 
 
-__all__ = ["StandardPagination", "exception_handler", "status"]
+__all__ = ["StandardPagination", "StrictInputSerializer", "exception_handler", "status"]

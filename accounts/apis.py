@@ -1,0 +1,366 @@
+"""Auth, users, customers and authors over REST (R21–R24). One class per operation."""
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.views import TokenRefreshView
+
+from bookstore.api import StrictInputSerializer
+
+from . import services
+from .models import Author, City, Customer, Role, User
+from .permissions import IsAdmin, IsSelf, IsSelfOrAdminReading, is_admin
+
+ERROR = inline_serializer("Error", fields={"detail": serializers.CharField(), "code": serializers.CharField()})
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    return {code: OpenApiResponse(ERROR) for code in statuses}
+
+
+class CustomerOutput(serializers.ModelSerializer):
+    tier = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Customer
+        fields = ["id", "tier", "subscription_ends_at", "auto_renew", "balance"]
+
+    def get_tier(self, customer: Customer) -> str:
+        """The tier in force now (R5), not the last one bought."""
+        return customer.tier_at(timezone.now())
+
+
+class AuthorOutput(serializers.ModelSerializer):
+    """An author as anyone sees them: no bank account."""
+
+    username = serializers.CharField(source="user.username")
+    name = serializers.CharField(source="display_name")
+    city = serializers.PrimaryKeyRelatedField(read_only=True)
+    city_name = serializers.CharField(source="city.name", default=None)
+
+    class Meta:
+        model = Author
+        fields = ["id", "username", "name", "city", "city_name", "goodreads_link", "bio"]
+
+
+class OwnAuthorOutput(AuthorOutput):
+    """An author as they see themselves."""
+
+    class Meta(AuthorOutput.Meta):
+        fields = [*AuthorOutput.Meta.fields, "bank_account_number"]
+
+
+class UserOutput(serializers.ModelSerializer):
+    """A user with the profile of its role: `customer` or `author` (SPEC representations)."""
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "phone", "role", "first_name", "last_name"]
+
+    def to_representation(self, user):
+        data = super().to_representation(user)
+        # Only the role's own profile is read, so an admin costs no profile query.
+        if user.role == Role.CUSTOMER and hasattr(user, "customer"):
+            data["customer"] = CustomerOutput(user.customer).data
+        elif user.role == Role.AUTHOR and hasattr(user, "author"):
+            data["author"] = OwnAuthorOutput(user.author).data
+        return data
+
+
+# --- Auth -------------------------------------------------------------------------
+
+
+class SignupApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    class InputSerializer(StrictInputSerializer):
+        username = serializers.CharField(max_length=150)
+        email = serializers.EmailField(max_length=254)
+        phone = serializers.CharField(max_length=16)
+        password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+        role = serializers.ChoiceField(choices=[Role.CUSTOMER, Role.AUTHOR], default=Role.CUSTOMER)
+
+    @extend_schema(
+        summary="Sign up as a customer or an author",
+        request=InputSerializer,
+        responses={201: UserOutput, **error_responses(400)},
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.register_user(**data.validated_data)
+        return Response(UserOutput(user).data, status=status.HTTP_201_CREATED)
+
+
+class LoginApi(APIView):
+    """Step one of R21: username and password; a code goes out by SMS."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    class InputSerializer(StrictInputSerializer):
+        username = serializers.CharField(max_length=150)
+        password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+    class OutputSerializer(serializers.Serializer):
+        challenge = serializers.CharField()
+        expires_in = serializers.IntegerField(help_text="Seconds the code lives.")
+
+    @extend_schema(
+        summary="Log in, step 1: password; a 6-digit code is sent by SMS",
+        request=InputSerializer,
+        responses={200: OutputSerializer, **error_responses(400, 401, 429)},
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        challenge = services.start_login(**data.validated_data)
+        return Response(self.OutputSerializer(challenge).data)
+
+
+class VerifyOtpApi(APIView):
+    """Step two of R21: the code from the SMS buys a JWT pair."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    class InputSerializer(StrictInputSerializer):
+        challenge = serializers.CharField(max_length=64)
+        code = serializers.RegexField(r"^\d{6}$", error_messages={"invalid": "The code is 6 digits."})
+
+    class OutputSerializer(serializers.Serializer):
+        access = serializers.CharField()
+        refresh = serializers.CharField()
+
+    @extend_schema(
+        summary="Log in, step 2: the code; answers with access and refresh tokens",
+        request=InputSerializer,
+        responses={200: OutputSerializer, **error_responses(400, 401, 429)},
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.verify_login(**data.validated_data)
+        return Response(services.issue_tokens(user))
+
+
+class RefreshApi(TokenRefreshView):
+    """Rotate the refresh token; the old one is blacklisted (R22)."""
+
+    @extend_schema(summary="Refresh: a new access and refresh token", responses={200: VerifyOtpApi.OutputSerializer})
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class LogoutApi(APIView):
+    class InputSerializer(StrictInputSerializer):
+        refresh = serializers.CharField(max_length=2000)
+
+    @extend_schema(
+        summary="Log out: blacklist the refresh token",
+        request=InputSerializer,
+        responses={204: None, **error_responses(400, 401)},
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.log_out(user=request.user, refresh=data.validated_data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Users ------------------------------------------------------------------------
+
+
+class MeApi(APIView):
+    @extend_schema(summary="The logged-in user with its profile", responses={200: UserOutput, **error_responses(401)})
+    def get(self, request):
+        return Response(UserOutput(request.user).data)
+
+
+class UserListApi(ListAPIView):
+    permission_classes = [IsAdmin]
+    serializer_class = UserOutput
+    queryset = User.objects.select_related("customer", "author__city").order_by("id")
+
+    @extend_schema(summary="All users (admins)", responses={200: UserOutput(many=True), **error_responses(401, 403)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class UserDetailApi(APIView):
+    permission_classes = [IsAuthenticated, IsSelfOrAdminReading]
+
+    class InputSerializer(StrictInputSerializer):
+        email = serializers.EmailField(max_length=254, required=False)
+        phone = serializers.CharField(max_length=16, required=False)
+        first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+        last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+
+    def get_object(self, pk: int) -> User:
+        user = get_object_or_404(User.objects.select_related("customer", "author__city"), pk=pk)
+        self.check_object_permissions(self.request, user)
+        return user
+
+    @extend_schema(summary="A user (self, or an admin)", responses={200: UserOutput, **error_responses(401, 403, 404)})
+    def get(self, request, pk: int):
+        return Response(UserOutput(self.get_object(pk)).data)
+
+    @extend_schema(
+        summary="Change your own user data (never the role, R23)",
+        request=InputSerializer,
+        responses={200: UserOutput, **error_responses(400, 401, 403, 404)},
+    )
+    def patch(self, request, pk: int):
+        user = self.get_object(pk)
+        data = self.InputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.update_user(user=user, **data.validated_data)
+        return Response(UserOutput(user).data)
+
+    @extend_schema(
+        summary="Close your own account (deactivates it; the history stays)",
+        responses={204: None, **error_responses(401, 403, 404, 409)},
+    )
+    def delete(self, request, pk: int):
+        user = self.get_object(pk)
+        if user != request.user:
+            self.permission_denied(request, message="You may close only your own account.")
+        services.close_account(user=user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeApi(APIView):
+    class InputSerializer(StrictInputSerializer):
+        old_password = serializers.CharField(max_length=128, trim_whitespace=False)
+        new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+    @extend_schema(
+        summary="Change your password; every token and session ends, so log in again",
+        request=InputSerializer,
+        responses={204: None, **error_responses(400, 401)},
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.change_password(user=request.user, **data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Customers --------------------------------------------------------------------
+
+
+class CustomerListApi(ListAPIView):
+    permission_classes = [IsAdmin]
+    serializer_class = CustomerOutput
+    queryset = Customer.objects.order_by("id")
+
+    @extend_schema(summary="All customers (admins)")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class CustomerDetailApi(APIView):
+    """A customer profile: tier, end and balance are read-only (R23)."""
+
+    permission_classes = [IsAuthenticated, IsSelfOrAdminReading]
+
+    class InputSerializer(StrictInputSerializer):
+        auto_renew = serializers.BooleanField(required=False)
+
+    def get_object(self, pk: int) -> Customer:
+        customer = get_object_or_404(Customer.objects.select_related("user"), pk=pk)
+        self.check_object_permissions(self.request, customer)
+        return customer
+
+    @extend_schema(summary="A customer profile", responses={200: CustomerOutput, **error_responses(401, 403, 404)})
+    def get(self, request, pk: int):
+        return Response(CustomerOutput(self.get_object(pk)).data)
+
+    @extend_schema(
+        summary="Change your own customer profile (auto-renew only)",
+        request=InputSerializer,
+        responses={200: CustomerOutput, **error_responses(400, 401, 403, 404)},
+    )
+    def patch(self, request, pk: int):
+        customer = self.get_object(pk)
+        data = self.InputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        if "auto_renew" in data.validated_data:
+            from billing.services import set_auto_renew
+
+            set_auto_renew(customer=customer, enabled=data.validated_data["auto_renew"])
+        return Response(CustomerOutput(customer).data)
+
+
+# --- Authors ----------------------------------------------------------------------
+
+
+class AuthorListApi(ListAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = AuthorOutput
+    queryset = Author.objects.select_related("user", "city").order_by("user__last_name", "user__username")
+
+    @extend_schema(summary="Authors")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class AuthorDetailApi(APIView):
+    permission_classes = [AllowAny]
+
+    class InputSerializer(StrictInputSerializer):
+        city = serializers.PrimaryKeyRelatedField(queryset=City.objects.all(), allow_null=True, required=False)
+        goodreads_link = serializers.URLField(max_length=200, allow_blank=True, required=False)
+        bank_account_number = serializers.CharField(max_length=34, allow_blank=True, required=False)
+        bio = serializers.CharField(max_length=5000, allow_blank=True, required=False)
+
+    def get_object(self, pk: int) -> Author:
+        return get_object_or_404(Author.objects.select_related("user", "city"), pk=pk)
+
+    def output(self, author: Author):
+        own = author.user == self.request.user or is_admin(self.request.user)
+        return (OwnAuthorOutput if own else AuthorOutput)(author).data
+
+    @extend_schema(summary="An author", responses={200: AuthorOutput, **error_responses(404)})
+    def get(self, request, pk: int):
+        return Response(self.output(self.get_object(pk)))
+
+    @extend_schema(
+        summary="Change your own author profile",
+        request=InputSerializer,
+        responses={200: OwnAuthorOutput, **error_responses(400, 401, 403, 404)},
+    )
+    def patch(self, request, pk: int):
+        if not request.user.is_authenticated:
+            self.permission_denied(request)
+        author = self.get_object(pk)
+        if not IsSelf().has_object_permission(request, self, author):
+            self.permission_denied(request, message="You may change only your own profile.")
+        data = self.InputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.update_author(author=author, **data.validated_data)
+        return Response(self.output(author))
+
+
+class RevokeTokensApi(APIView):
+    permission_classes = [IsAdmin]
+
+    @extend_schema(
+        summary="Revoke every token of a non-admin user and end their sessions (R24)",
+        request=None,
+        responses={204: None, **error_responses(401, 403, 404)},
+    )
+    def post(self, request, pk: int):
+        services.revoke_tokens(user=get_object_or_404(User, pk=pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,49 @@
+"""Refusals of the access rules (R21–R24)."""
+
+from bookstore.exceptions import Conflict, DomainError, NotAllowed
+
+
+class InvalidCredentials(DomainError):
+    """Wrong username or wrong password: one answer for both (R21)."""
+
+    code = "invalid_credentials"
+    status = 401
+    default_message = "The username or password is not correct."
+
+
+class InvalidCode(DomainError):
+    code = "invalid_code"
+    status = 401
+    default_message = "The code is not correct."
+
+
+class ChallengeExpired(DomainError):
+    code = "challenge_expired"
+    status = 401
+    default_message = "This code has expired or was used up. Log in again to get a new one."
+
+
+class TooManyRequests(DomainError):
+    code = "too_many_requests"
+    status = 429
+    default_message = "Too many codes were requested. Try again later."
+
+    def __init__(self, *, retry_after: int) -> None:
+        super().__init__(f"Too many codes were requested. Try again in {retry_after} seconds.", retry_after=retry_after)
+        self.retry_after = retry_after
+
+
+class CannotRevokeAdmin(NotAllowed):
+    code = "cannot_revoke_admin"
+    default_message = "An admin's tokens cannot be revoked."
+
+
+class InvalidRefreshToken(DomainError):
+    code = "token_not_valid"
+    status = 401
+    default_message = "The refresh token is not valid."
+
+
+class HasLiveReservations(Conflict):
+    code = "has_live_reservations"
+    default_message = "Return your books and leave your queues before closing the account."
