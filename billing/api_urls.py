@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+"""Wallet and subscription endpoints under /api/v1/ (SPEC section 4)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from .apis import SubscriptionApi, WalletChargeApi, WalletDetailApi
+
+urlpatterns = [
+    path("wallet/", WalletDetailApi.as_view(), name="wallet"),
+    # bookstore.api reverses "api:wallet-charge" for the charge_url of R11.
+    path("wallet/charge/", WalletChargeApi.as_view(), name="wallet-charge"),
+    path("subscription/", SubscriptionApi.as_view(), name="subscription"),
+]

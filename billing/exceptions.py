@@ -33,7 +33,7 @@ class IdempotencyKeyReused(Conflict):
 
 class InvalidIdempotencyKey(InvalidInput):
     code = "invalid_idempotency_key"
-    default_message = "The Idempotency-Key must be 1 to 255 characters."
+    default_message = "The Idempotency-Key must be 1 to 255 printable ASCII characters."
 
 
 class InvalidSubscription(InvalidInput):

@@ -100,7 +100,9 @@ def charge_wallet(
 ) -> ChargeResult:
     """Charge the wallet through the payment gateway; a repeated key charges once (R17)."""
     amount = _validate_charge_amount(amount)
-    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 255:
+    if idempotency_key is not None and not (
+        1 <= len(idempotency_key) <= 255 and idempotency_key.isascii() and idempotency_key.isprintable()
+    ):
         raise InvalidIdempotencyKey()
     if idempotency_key and (earlier := _replay(customer, amount, idempotency_key)):
         return earlier

@@ -21,6 +21,40 @@ def normalize_isbn(value: str) -> str:
     return stdnum_isbn.compact(value)
 
 
+def isbn_forms(value: str) -> set[str]:
+    """Return every compact form of a valid ISBN (ISBN-10 and ISBN-13), or an empty set."""
+    try:
+        compact = stdnum_isbn.validate(value)
+    except StdnumValidationError:
+        return set()
+    isbn13 = stdnum_isbn.compact(stdnum_isbn.to_isbn13(compact))
+    forms = {compact, isbn13}
+    if isbn13.startswith("978"):  # only the 978 range has ISBN-10 twins
+        forms.add(stdnum_isbn.compact(stdnum_isbn.to_isbn10(isbn13)))
+    return forms
+
+
+# Persian text is typed with Arabic letter forms, diacritics, the zero-width non-joiner and
+# Persian or Arabic digits; folding them lets «بوف كور» find «بوف کور» and ۹۷۸… find 978….
+_SEARCH_FOLDING = str.maketrans(
+    {
+        "\u064a": "\u06cc",  # Arabic yeh -> Persian yeh
+        "\u0649": "\u06cc",  # alef maksura -> Persian yeh
+        "\u0643": "\u06a9",  # Arabic kaf -> Persian keheh
+        "\u200c": " ",  # zero-width non-joiner separates words
+        "\u0640": None,  # tatweel
+        **{chr(code): None for code in range(0x064B, 0x0653)},  # harakat
+        **{chr(0x06F0 + digit): str(digit) for digit in range(10)},  # Persian digits
+        **{chr(0x0660 + digit): str(digit) for digit in range(10)},  # Arabic-Indic digits
+    }
+)
+
+
+def normalize_search_text(text: str) -> str:
+    """Fold Persian letter variants and digits and the case, for the search document and queries."""
+    return text.translate(_SEARCH_FOLDING).casefold()
+
+
 class Genre(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=120, unique=True, allow_unicode=True)
@@ -35,6 +69,16 @@ class Genre(models.Model):
         if not self.slug:
             self.slug = slugify(self.name, allow_unicode=True)
         super().save(*args, **kwargs)
+
+
+class BookQuerySet(models.QuerySet):
+    def refresh_search_documents(self) -> int:
+        """Rebuild the search document of every book in this queryset; return how many."""
+        books = list(self.prefetch_related("authors__user"))
+        for book in books:
+            book.search_document = book.build_search_document()
+        Book.objects.bulk_update(books, ["search_document"], batch_size=500)
+        return len(books)
 
 
 class Book(models.Model):
@@ -52,6 +96,13 @@ class Book(models.Model):
     authors = models.ManyToManyField("accounts.Author", related_name="books")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # What catalog search matches: title, authors' names, ISBN forms and description,
+    # folded by normalize_search_text. It lives on the row (authors live in other tables)
+    # so that PostgreSQL can index to_tsvector('simple', search_document) with GIN; the
+    # index is created by migration 0002 on PostgreSQL only. Catalog services rebuild it.
+    search_document = models.TextField(blank=True, default="", editable=False)
+
+    objects = BookQuerySet.as_manager()
 
     class Meta:
         ordering = ["title", "id"]
@@ -72,6 +123,21 @@ class Book(models.Model):
     def free_units(self) -> int:
         """Units not held by an active reservation (as last recorded)."""
         return self.units - self.units_on_loan
+
+    def build_search_document(self) -> str:
+        """Return the text search matches for this book (its authors must be saved)."""
+        names = []
+        for author in self.authors.all():
+            user = author.user
+            names += [user.first_name, user.last_name, user.username]
+        isbns = sorted(isbn_forms(self.isbn)) or [self.isbn]
+        parts = [self.title, *names, *isbns, self.description]
+        return normalize_search_text("\n".join(part for part in parts if part))
+
+    def refresh_search_document(self) -> None:
+        """Rebuild and store the search document, after the title, ISBN, text or authors change."""
+        self.search_document = self.build_search_document()
+        Book.objects.filter(pk=self.pk).update(search_document=self.search_document)
 
     def clean_fields(self, exclude=None) -> None:
         # Strip separators first, so "978-0-306-40615-7" passes the 13-character limit.

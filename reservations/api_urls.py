@@ -1,3 +1,19 @@
-from django.urls import path  # noqa: F401
+"""Reservation endpoints under /api/v1/ (SPEC section 4), and the admin's holders view (R25)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from .apis import (
+    BookHoldersApi,
+    ReservationDetailApi,
+    ReservationEndApi,
+    ReservationListCreateApi,
+    ReservationReturnApi,
+)
+
+urlpatterns = [
+    path("reservations/", ReservationListCreateApi.as_view(), name="reservation-list"),
+    path("reservations/<int:pk>/", ReservationDetailApi.as_view(), name="reservation-detail"),
+    path("reservations/<int:pk>/return/", ReservationReturnApi.as_view(), name="reservation-return"),
+    path("reservations/<int:pk>/end/", ReservationEndApi.as_view(), name="reservation-end"),
+    path("books/<int:pk>/holders/", BookHoldersApi.as_view(), name="book-holders"),
+]

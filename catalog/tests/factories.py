@@ -43,3 +43,4 @@ class BookFactory(factory.django.DjangoModelFactory):
             from accounts.tests.factories import AuthorFactory
 
             self.authors.add(AuthorFactory())
+        self.refresh_search_document()

@@ -740,7 +740,7 @@ def test_admin_removing_from_queue_cancels_and_notifies_R25(make_customer, occup
     assert notified(waiter, Notification.Kind.DROPPED)
     waiter.refresh_from_db()
     assert waiter.balance == 10_000
-    with pytest.raises(ReservationNotQueued):
+    with pytest.raises(ReservationIsActive):
         remove_from_queue_by_admin(reservation=loan, now=now + HOUR)
 
 

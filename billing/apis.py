@@ -1,0 +1,318 @@
+"""Wallet and subscription API (SPEC section 4; R5, R11, R17–R20).
+
+Each view parses its input, calls one billing service and renders the result; domain
+errors go to the one exception handler (``bookstore.api.exception_handler``).
+
+Decisions where SPEC is silent:
+- ``GET wallet/`` answers ``{balance, transactions}`` with ``transactions`` in the standard
+  page shape ``{count, next, previous, results}``, newest first; ``?page=`` and
+  ``?page_size=`` page through the ledger.
+- ``POST wallet/charge/`` answers 201 the first time; a repeat with the same
+  ``Idempotency-Key`` answers 200 with the first result (the same transaction, and the
+  balance it left) and the header ``Idempotent-Replayed: true``; nothing is charged again.
+- The ranges of the rules (amount 1,000 to 100,000,000; 1 to 12 months) are checked by the
+  services, so their errors carry the rule's own code (``invalid_amount``,
+  ``invalid_subscription``); the serializers check only types.
+- ``GET subscription/`` shows the tier in force now (R5): ``ends_at`` is null on Free.
+- ``PATCH subscription/ {auto_renew}`` switches auto-renew (R20): an addition to SPEC's
+  table, since a customer needs a way to turn it on.
+"""
+
+import re
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Tier
+from accounts.permissions import IsCustomer
+from bookstore.api import StandardPagination, StrictInputSerializer
+
+from .exceptions import InvalidIdempotencyKey
+from .models import TransactionKind, WalletTransaction
+from .services import MAX_CHARGE, MAX_MONTHS, MIN_CHARGE, buy_subscription, charge_wallet, set_auto_renew
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+# Printable ASCII only: a NUL byte cannot be stored, and keys are meant to be UUID-like tokens.
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"[\x20-\x7e]{1,255}")
+
+
+# Error bodies (R26) for the schema; the reservations API uses them too.
+class ErrorSerializer(serializers.Serializer):
+    """Every error body: a human ``detail`` and a stable snake_case ``code``."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+    class Meta:
+        ref_name = "ErrorBody"
+
+
+class ValidationErrorSerializer(ErrorSerializer):
+    """400 from input validation: ``code`` is ``invalid`` and ``errors`` maps fields to messages."""
+
+    errors = serializers.DictField(child=serializers.JSONField(), required=False)
+
+    class Meta:
+        ref_name = "ValidationError"
+
+
+class InsufficientFundsErrorSerializer(ErrorSerializer):
+    """402 ``insufficient_funds`` (R11): how much is missing and where to top up."""
+
+    shortfall = serializers.IntegerField(help_text="Toman missing from the wallet.")
+    charge_url = serializers.CharField(help_text="The wallet charge endpoint with the shortfall as `?amount=`.")
+
+    class Meta:
+        ref_name = "InsufficientFundsError"
+
+
+def error(description: str, serializer: type[serializers.Serializer] = ErrorSerializer) -> OpenApiResponse:
+    """Document an error response whose body is ``{"detail", "code", ...}``."""
+    return OpenApiResponse(response=serializer, description=description)
+
+
+def invalid(description: str) -> OpenApiResponse:
+    return error(description, ValidationErrorSerializer)
+
+
+NOT_AUTHENTICATED = error("`not_authenticated`, or `token_not_valid` for a bad or revoked token (R22, R24).")
+NOT_A_CUSTOMER = error("`permission_denied`: only customers have a wallet and a subscription.")
+
+PAGE_PARAMETERS = [
+    OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1."),
+    OpenApiParameter("page_size", OpenApiTypes.INT, description="Items per page, at most 100."),
+]
+
+
+class TransactionSerializer(serializers.Serializer):
+    """A ledger row: a signed change of the wallet and the balance it left (R19)."""
+
+    id = serializers.IntegerField()
+    amount = serializers.IntegerField(help_text="Signed toman: positive adds to the wallet.")
+    kind = serializers.ChoiceField(choices=TransactionKind.choices)
+    reference = serializers.CharField()
+    balance_after = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "WalletTransaction"
+
+
+class TransactionPageSerializer(serializers.Serializer):
+    """One page of the ledger, in the standard list shape (SPEC section 4)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = TransactionSerializer(many=True)
+
+    class Meta:
+        ref_name = "WalletTransactionPage"
+
+
+class WalletDetailApi(APIView):
+    """The customer's balance and ledger, newest first."""
+
+    permission_classes = [IsCustomer]
+    pagination_class = StandardPagination
+
+    class OutputSerializer(serializers.Serializer):
+        balance = serializers.IntegerField(help_text="Toman; always the sum of the ledger (R19).")
+        transactions = TransactionPageSerializer()
+
+    @extend_schema(
+        summary="Show my wallet: balance and ledger",
+        tags=["wallet"],
+        parameters=PAGE_PARAMETERS,
+        responses={
+            200: OutputSerializer,
+            401: NOT_AUTHENTICATED,
+            403: NOT_A_CUSTOMER,
+            404: error("`not_found`: the page does not exist."),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        customer = request.user.customer
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(WalletTransaction.objects.filter(customer=customer), request, view=self)
+        transactions = {
+            "count": paginator.page.paginator.count,
+            "next": paginator.get_next_link(),
+            "previous": paginator.get_previous_link(),
+            "results": page,
+        }
+        return Response(self.OutputSerializer({"balance": customer.balance, "transactions": transactions}).data)
+
+
+class WalletChargeApi(APIView):
+    """Charge the wallet through the payment gateway (R17)."""
+
+    permission_classes = [IsCustomer]
+
+    class InputSerializer(StrictInputSerializer):
+        """How much to charge."""
+
+        amount = serializers.IntegerField(
+            help_text=f"Whole toman, from {MIN_CHARGE:,} to {MAX_CHARGE:,} (R17); "
+            "out of range gives 400 `invalid_amount`."
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        balance = serializers.IntegerField(help_text="The balance this charge left.")
+        transaction = TransactionSerializer()
+
+    @extend_schema(
+        summary="Charge my wallet",
+        description=(
+            "Charges through the payment gateway. Send an `Idempotency-Key` header to make retries "
+            "safe: a repeat with the same key charges once and answers 200 with the first result "
+            "(and `Idempotent-Replayed: true`)."
+        ),
+        tags=["wallet"],
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="1 to 255 printable ASCII characters, unique per charge you mean to make.",
+            )
+        ],
+        request=InputSerializer,
+        responses={
+            201: OutputSerializer,
+            200: OpenApiResponse(OutputSerializer, description="A repeat of an earlier charge with the same key."),
+            400: invalid("`invalid` (wrong type), `invalid_amount`, `invalid_idempotency_key`, `parse_error`."),
+            401: NOT_AUTHENTICATED,
+            402: error("`payment_declined`: the gateway refused the charge."),
+            403: NOT_A_CUSTOMER,
+            409: error("`idempotency_key_reused`: the key was used for a different amount."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        if key is not None and not IDEMPOTENCY_KEY_PATTERN.fullmatch(key):
+            raise InvalidIdempotencyKey("The Idempotency-Key must be 1 to 255 printable ASCII characters.")
+        result = charge_wallet(
+            customer=request.user.customer, amount=serializer.validated_data["amount"], idempotency_key=key
+        )
+        entry = result.transaction
+        body = self.OutputSerializer({"balance": entry.balance_after, "transaction": entry}).data
+        if result.created:
+            return Response(body, status=status.HTTP_201_CREATED)
+        return Response(body, status=status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"})
+
+
+class SubscriptionSerializer(serializers.Serializer):
+    """The subscription in force now (R5)."""
+
+    tier = serializers.ChoiceField(choices=Tier.choices, help_text="The tier in force now (R5).")
+    ends_at = serializers.DateTimeField(allow_null=True, help_text="When the tier in force ends; null on Free.")
+    auto_renew = serializers.BooleanField()
+
+    class Meta:
+        ref_name = "Subscription"
+
+
+def subscription_of(customer, now=None) -> dict:
+    """The customer's subscription as the API shows it: a lapsed tier reads as Free (R5)."""
+    tier = customer.tier_at(now or timezone.now())
+    return {
+        "tier": tier,
+        "ends_at": customer.subscription_ends_at if tier != Tier.FREE else None,
+        "auto_renew": customer.auto_renew,
+    }
+
+
+class SubscriptionApi(APIView):
+    """Show, buy and configure my subscription: GET shows, POST buys, PATCH sets auto-renew.
+
+    SPEC puts three operations on one path; each handler below is one operation with its
+    own input and output serializers.
+    """
+
+    permission_classes = [IsCustomer]
+
+    class BuyInputSerializer(StrictInputSerializer):
+        """The tier to buy and for how many months."""
+
+        tier = serializers.ChoiceField(
+            choices=Tier.choices, help_text="plus or premium; free gives 400 `invalid_subscription`."
+        )
+        months = serializers.IntegerField(
+            help_text=f"1 to {MAX_MONTHS} (R18); out of range gives 400 `invalid_subscription`."
+        )
+
+    class BuyOutputSerializer(serializers.Serializer):
+        tier = serializers.ChoiceField(choices=Tier.choices)
+        ends_at = serializers.DateTimeField()
+        charged = serializers.IntegerField(help_text="Toman debited for the subscription.")
+        refunded = serializers.IntegerField(help_text="Toman refunded for unused Plus days (upgrade, R18).")
+        balance = serializers.IntegerField(help_text="The wallet balance after the purchase.")
+
+    class SettingsInputSerializer(StrictInputSerializer):
+        """Subscription settings a customer may change."""
+
+        auto_renew = serializers.BooleanField(help_text="Renew one month from the wallet at the end (R20).")
+
+    @extend_schema(
+        summary="Show my subscription",
+        tags=["subscription"],
+        responses={200: SubscriptionSerializer, 401: NOT_AUTHENTICATED, 403: NOT_A_CUSTOMER},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(SubscriptionSerializer(subscription_of(request.user.customer)).data)
+
+    @extend_schema(
+        summary="Buy, renew or upgrade my subscription",
+        description="Paid from the wallet (R18). Same tier extends it; Plus → Premium starts now and "
+        "refunds the unused Plus days.",
+        tags=["subscription"],
+        request=BuyInputSerializer,
+        responses={
+            200: BuyOutputSerializer,
+            400: invalid(
+                "`invalid` (missing field, wrong type), `invalid_subscription` (tier free, months), `parse_error`."
+            ),
+            401: NOT_AUTHENTICATED,
+            402: error("`insufficient_funds` (R11).", InsufficientFundsErrorSerializer),
+            403: NOT_A_CUSTOMER,
+            409: error("`downgrade_not_allowed`: Premium → Plus while Premium is in force."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.BuyInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        customer = request.user.customer
+        purchase = buy_subscription(customer=customer, **serializer.validated_data)
+        body = {
+            "tier": purchase.tier,
+            "ends_at": purchase.ends_at,
+            "charged": purchase.charged,
+            "refunded": purchase.refunded,
+            "balance": customer.balance,
+        }
+        return Response(self.BuyOutputSerializer(body).data)
+
+    @extend_schema(
+        summary="Turn auto-renew on or off",
+        tags=["subscription"],
+        request=SettingsInputSerializer,
+        responses={
+            200: SubscriptionSerializer,
+            400: invalid("`invalid`: auto_renew missing or not a boolean; `parse_error`."),
+            401: NOT_AUTHENTICATED,
+            403: NOT_A_CUSTOMER,
+        },
+    )
+    def patch(self, request: Request) -> Response:
+        serializer = self.SettingsInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        customer = set_auto_renew(customer=request.user.customer, enabled=serializer.validated_data["auto_renew"])
+        return Response(SubscriptionSerializer(subscription_of(customer)).data)

@@ -1,0 +1,104 @@
+"""Catalog use cases: authors and admins create and change books (R23).
+
+Units go through the reservation services, which lock the book, expire due loans and
+serve the queue when units rise (R13); the search document is rebuilt in the same
+transaction as any change of what search reads. Deleting a book is
+reservations.services.delete_book, since it depends on the book's reservations.
+"""
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import Author, User
+from accounts.permissions import is_admin, is_author
+from bookstore.exceptions import NotAllowed
+from bookstore.transactions import atomic_with_retry
+from reservations.services import lock_book, set_book_units
+
+from .models import Book, Genre
+
+EDITABLE_FIELDS = ("title", "isbn", "price", "genre", "description")
+
+
+def _authors_for(by: User, authors: Iterable[Author] | None) -> list[Author] | None:
+    """The authors to store: an author always stays one of them; an admin must name them."""
+    chosen = list(dict.fromkeys(authors)) if authors is not None else None
+    if is_author(by):
+        if chosen is not None and by.author not in chosen:
+            chosen.insert(0, by.author)
+        return chosen
+    if is_admin(by):
+        if chosen is not None and not chosen:
+            raise ValidationError({"authors": ["Name at least one author."]}, code="required")
+        return chosen
+    raise NotAllowed("Only authors and admins may add or change books.")
+
+
+def _save_checking_isbn(book: Book, **save_kwargs: Any) -> None:
+    """Save `book`; a duplicate ISBN that slipped past full_clean() in a race is still a 400."""
+    try:
+        with transaction.atomic():
+            book.save(**save_kwargs)
+    except IntegrityError:
+        if Book.objects.filter(isbn=book.isbn).exclude(pk=book.pk).exists():
+            raise ValidationError({"isbn": ["Book with this ISBN already exists."]}, code="unique") from None
+        raise
+
+
+@transaction.atomic
+def create_book(
+    *,
+    by: User,
+    title: str,
+    isbn: str,
+    price: int,
+    genre: Genre,
+    units: int,
+    description: str = "",
+    authors: Iterable[Author] | None = None,
+) -> Book:
+    """Add a book; the author adding it is one of its authors, an admin names them (R23)."""
+    chosen = _authors_for(by, authors if authors is not None else [])
+    if not chosen:
+        raise ValidationError({"authors": ["Name at least one author."]}, code="required")
+    book = Book(title=title, isbn=isbn, price=price, genre=genre, units=units, description=description)
+    book.full_clean()
+    _save_checking_isbn(book)
+    book.authors.set(chosen)
+    book.refresh_search_document()
+    return book
+
+
+@atomic_with_retry()
+def update_book(*, book: Book, by: User, data: Mapping[str, Any], now: datetime | None = None) -> Book:
+    """Change a book's fields, units and authors (R23); raised units serve the queue (R13).
+
+    `data` holds any of title, isbn, price, genre, description, units and authors; fields
+    left out keep their values. Units below those on loan give 409 units_below_on_loan.
+    """
+    now = now or timezone.now()
+    authors = _authors_for(by, data.get("authors"))
+    locked = lock_book(book)
+    if locked is None:
+        raise Http404("The book was deleted.")
+    changed = [field for field in EDITABLE_FIELDS if field in data]
+    for field in changed:
+        setattr(locked, field, data[field])
+    if changed:
+        locked.full_clean(exclude=["units"])
+        _save_checking_isbn(locked, update_fields=[*changed, "updated_at"])
+    if "units" in data and data["units"] != locked.units:
+        set_book_units(book=locked, units=data["units"], now=now)
+    if authors is not None:
+        locked.authors.set(authors)
+    locked.refresh_search_document()
+    return locked
+
+
+__all__ = ["create_book", "update_book"]
