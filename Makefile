@@ -1,7 +1,7 @@
 # Bookstore developer commands. A fresh clone needs only `make run` or `make test`:
 # both create .venv and install the pinned requirements first.
 #
-#   make run    migrate, load the demo data, serve http://127.0.0.1:8000/ (SQLite, no services)
+#   make run    migrate, load demo data, start web + Celery worker + beat on http://127.0.0.1:8000/ (no servers)
 #   make test   ruff check and pytest on PostgreSQL and Redis (throwaway servers if none answer)
 #   make lint   ruff check and ruff format --check
 #   make fmt    ruff format and ruff check --fix

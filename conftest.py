@@ -82,3 +82,56 @@ def assert_wallet_consistent():
 def fast_password_hashing(settings):
     """Hash test passwords with MD5: Argon2 (the production hasher) costs ~50 ms a user."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def api_client():
+    """An anonymous DRF test client."""
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def client_for():
+    """client_for(user) -> APIClient sending a real JWT access token for `user` (R22)."""
+    from rest_framework.test import APIClient
+
+    from accounts.services import issue_tokens
+
+    def _client(user):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_tokens(user)['access']}")
+        return client
+
+    return _client
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(settings):
+    """Give each test its own key prefix in the shared cache (the real Redis under make test)."""
+    import copy
+    import uuid
+
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = caches
+
+
+@pytest.fixture(autouse=True, scope="session")
+def celery_publishes_to_a_throwaway_folder(tmp_path_factory):
+    """Tasks enqueued by tests (notifications after commit) go to a folder nobody reads.
+
+    Tests about the worker set up their own broker; the rest must not pile messages
+    into the developer's var/celery or Redis.
+    """
+    from bookstore.celery import app
+
+    folder = str(tmp_path_factory.mktemp("celery"))
+    app.conf.broker_url = "filesystem://localhost/"
+    app.conf.broker_transport_options = {
+        "data_folder_in": folder,
+        "data_folder_out": folder,
+        "control_folder": folder,
+        "store_processed": False,
+    }

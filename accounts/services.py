@@ -1,16 +1,40 @@
-"""Use cases for accounts: registering a user with its profile, notifying a user."""
+"""Use cases for accounts: registering, the two-step login, tokens and their revocation."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
 
-from .models import Author, Customer, Notification, Role, User
+from .authentication import REVOCATION_CLAIM, revocation_stamp
+from .exceptions import (
+    CannotRevokeAdmin,
+    ChallengeExpired,
+    HasLiveReservations,
+    InvalidCode,
+    InvalidCredentials,
+    InvalidRefreshToken,
+    TooManyRequests,
+)
+from .models import Author, Customer, Notification, Role, SmsDevice, User
+from .rate_limits import RateLimited, otp_codes
+from .sms import send_sms
 
 
 @transaction.atomic
 def register_user(*, username: str, email: str, phone: str, password: str, role: str = Role.CUSTOMER) -> User:
     """Create a user and the profile its role needs (a customer or an author)."""
     user = User(username=username, email=email, phone=phone, role=role)
-    validate_password(password, user)
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from None
     user.set_password(password)
     user.full_clean()
     user.save()
@@ -22,5 +46,153 @@ def register_user(*, username: str, email: str, phone: str, password: str, role:
 
 
 def notify(*, user: User, kind: str, message: str) -> Notification:
-    """Store a notification for `user`; it is part of the caller's transaction."""
-    return Notification.objects.create(user=user, kind=kind, message=message)
+    """Store a notification for `user` in the caller's transaction; the SMS goes after commit.
+
+    A rolled-back transaction sends nothing. If the broker cannot take the task, the
+    commit still stands (robust) and ``send_pending_notifications`` sends it later.
+    """
+    from .tasks import send_notification
+
+    notification = Notification.objects.create(user=user, kind=kind, message=message)
+    transaction.on_commit(lambda: send_notification.delay(notification.pk), robust=True)
+    return notification
+
+
+@dataclass(frozen=True)
+class LoginChallenge:
+    challenge: str
+    expires_in: int  # seconds
+
+
+def start_login(*, username: str, password: str, now: datetime | None = None) -> LoginChallenge:
+    """Check the password, then send a one-time code by SMS (R21, first step).
+
+    A wrong username and a wrong password give the same error; `authenticate` runs the
+    password hasher for unknown users too, so both take about the same time.
+    """
+    user = authenticate(username=username, password=password)
+    if user is None:
+        raise InvalidCredentials()
+    try:
+        otp_codes.hit(str(user.pk))
+    except RateLimited as limited:
+        raise TooManyRequests(retry_after=limited.retry_after) from None
+    now = now or timezone.now()
+    with transaction.atomic():
+        device, _ = SmsDevice.objects.select_for_update().get_or_create(
+            user=user, defaults={"name": "SMS", "confirmed": True}
+        )
+        code = device.issue(now=now)
+    # Sent after the commit: the code must exist before anyone can type it.
+    send_sms(phone=user.phone, message=f"Your Bookstore code is {code}. It expires in 2 minutes.")
+    return LoginChallenge(challenge=device.challenge, expires_in=int(SmsDevice.LIFETIME.total_seconds()))
+
+
+def verify_login(*, challenge: str, code: str, now: datetime | None = None) -> User:
+    """Check the one-time code of a challenge (R21, second step); return the user."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        device = (
+            SmsDevice.objects.select_for_update().select_related("user").filter(challenge=challenge).first()
+            if challenge
+            else None
+        )
+        if device is None or not device.is_usable(now) or not device.user.is_active:
+            raise ChallengeExpired()
+        if device.check_code(code, now=now):
+            return device.user
+        attempts_left = max(0, SmsDevice.MAX_FAILURES - device.failures) if device.token else 0
+    if attempts_left == 0:
+        raise ChallengeExpired("That was the last try: this code no longer works. Log in again.")
+    raise InvalidCode(attempts_left=attempts_left)
+
+
+def issue_tokens(user: User) -> dict[str, str]:
+    """Return a fresh JWT pair for `user` (R22)."""
+    refresh = RefreshToken.for_user(user)
+    refresh[REVOCATION_CLAIM] = revocation_stamp(user)  # the access token copies it
+    User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def log_out(*, user: User, refresh: str) -> None:
+    """Blacklist the user's refresh token, so it can be used no more (R22)."""
+    try:
+        token = RefreshToken(refresh)
+    except TokenError as error:
+        raise InvalidRefreshToken(str(error)) from None
+    if str(token.get("user_id")) != str(user.pk):
+        raise InvalidRefreshToken("This refresh token belongs to someone else.")
+    token.blacklist()
+
+
+def _cut_off_tokens(user: User, now: datetime) -> None:
+    """Refuse every token issued to `user` up to `now`, and end their sessions (R24)."""
+    user.tokens_revoked_at = now
+    user.save(update_fields=["tokens_revoked_at"])
+    outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in outstanding])
+
+
+@transaction.atomic
+def revoke_tokens(*, user: User, now: datetime | None = None) -> None:
+    """An admin revokes every token of a non-admin user; their sessions end too (R24)."""
+    if user.role == Role.ADMIN:
+        raise CannotRevokeAdmin()
+    _cut_off_tokens(user, now or timezone.now())
+
+
+@transaction.atomic
+def close_account(*, user: User, now: datetime | None = None) -> None:
+    """Deactivate the account and its tokens; the ledger and history stay, as money records must."""
+    from reservations.models import Reservation
+
+    if hasattr(user, "customer") and Reservation.objects.filter(customer=user.customer).live().exists():
+        raise HasLiveReservations()
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    _cut_off_tokens(user, now or timezone.now())
+
+
+@transaction.atomic
+def update_user(*, user: User, **fields) -> User:
+    """Change a user's own contact data; role and money are not among the fields (R23)."""
+    allowed = {"email", "phone", "first_name", "last_name"}
+    if unknown := set(fields) - allowed:
+        raise ValueError(f"Not editable here: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(user, name, value)
+    user.full_clean()
+    user.save(update_fields=[*fields] or None)
+    if {"first_name", "last_name"} & set(fields) and hasattr(user, "author"):
+        from catalog.models import Book
+
+        Book.objects.filter(authors=user.author).refresh_search_documents()  # names are searchable
+    return user
+
+
+@transaction.atomic
+def update_author(*, author: Author, **fields) -> Author:
+    """Change an author's own profile (R23)."""
+    allowed = {"city", "goodreads_link", "bank_account_number", "bio"}
+    if unknown := set(fields) - allowed:
+        raise ValueError(f"Not editable here: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(author, name, value)
+    author.full_clean()
+    author.save()
+    return author
+
+
+@transaction.atomic
+def change_password(*, user: User, old_password: str, new_password: str, now: datetime | None = None) -> None:
+    """Set a new password; every token and session issued before ends, so log in again."""
+    if not user.check_password(old_password):
+        raise ValidationError({"old_password": ["This is not your current password."]})
+    try:
+        validate_password(new_password, user)
+    except ValidationError as error:
+        raise ValidationError({"new_password": error.messages}) from None
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    _cut_off_tokens(user, now or timezone.now())

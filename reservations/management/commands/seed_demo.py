@@ -24,12 +24,13 @@ from stdnum import ean, iban
 from stdnum import isbn as stdnum_isbn
 
 from accounts.models import Author, City, Customer, Notification, Role, Tier, User
-from accounts.services import notify, register_user
+from accounts.services import register_user
 from billing.models import WalletTransaction
 from billing.services import buy_subscription, charge_wallet, end_or_renew_subscriptions, set_auto_renew
 from bookstore.exceptions import DomainError
 from catalog.models import Book, Genre
 from reservations.models import Reservation
+from reservations.notifications import notify_ending_soon
 from reservations.services import (
     end_reservation_by_admin,
     expire_due_reservations,
@@ -41,7 +42,6 @@ from reservations.services import (
 # Passes Django's password validators; every seeded user shares it.
 DEMO_PASSWORD = "demo-pass-2026"
 ADMIN_USERNAME = "admin"
-ENDING_SOON = timedelta(hours=24)
 
 CITIES = (
     "Tehran",
@@ -593,6 +593,7 @@ class Command(BaseCommand):
         book.full_clean()
         book.save()
         book.authors.set([authors[username] for username in seed.authors])
+        book.refresh_search_document()
         return book
 
     def _ensure_admin(self) -> None:
@@ -694,15 +695,5 @@ class DemoHistory:
         expire_due_reservations(now=at)
 
     def warn_of_loans_ending_soon(self) -> None:
-        """Store the "ending soon" notices the worker sends a day before a loan ends."""
-        ending = (
-            Reservation.objects.active_at(self.now)
-            .filter(ends_at__lte=self.now + ENDING_SOON)
-            .select_related("customer__user", "book")
-        )
-        for reservation in ending:
-            notify(
-                user=reservation.customer.user,
-                kind=Notification.Kind.ENDING_SOON,
-                message=f"“{reservation.book.title}” is due back at {reservation.ends_at:%Y-%m-%d %H:%M} UTC.",
-            )
+        """Send the "ending soon" notices as the worker would, marking each loan as told."""
+        notify_ending_soon(now=self.now)

@@ -1,0 +1,55 @@
+"""Celery tasks for accounts: sending stored notifications through the SMS backend (SPEC section 6).
+
+A notification is stored in the transaction of the event it reports (``services.notify``)
+and sent here, after that transaction commits. Sending is claimed by setting ``sent_at``
+with a conditional UPDATE before the SMS leaves, so two copies of the task running at
+once (a redelivery, the sweep below) send it once; no row lock is held while the SMS
+backend is called. If the backend fails, the claim is released and the task retries.
+A worker killed between the claim and the send loses that one SMS; the notification
+itself stays stored and listed on the customer's pages.
+"""
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from .models import Notification
+from .sms import send_sms
+
+# The sweep leaves fresh notifications to their own task and old ones unsent: a message
+# about a loan that changed days ago would mislead more than it helps.
+PENDING_AFTER = timedelta(minutes=2)
+PENDING_UNTIL = timedelta(days=1)
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=30)
+def send_notification(self, notification_id: int) -> bool:
+    """Send one stored notification by SMS unless it was sent already; True if this call sent it."""
+    now = timezone.now()
+    claimed = Notification.objects.filter(pk=notification_id, sent_at__isnull=True).update(sent_at=now)
+    if not claimed:  # sent already, being sent, or deleted with its user
+        return False
+    notification = Notification.objects.select_related("user").filter(pk=notification_id).first()
+    if notification is None:
+        return False
+    try:
+        send_sms(phone=notification.user.phone, message=notification.message)
+    except Exception as error:
+        Notification.objects.filter(pk=notification_id, sent_at=now).update(sent_at=None)
+        raise self.retry(exc=error) from error
+    return True
+
+
+@shared_task
+def send_pending_notifications() -> int:
+    """Queue a send for recent notifications whose own task never ran (the broker was down)."""
+    now = timezone.now()
+    pending = Notification.objects.filter(
+        sent_at__isnull=True, created_at__lte=now - PENDING_AFTER, created_at__gt=now - PENDING_UNTIL
+    ).values_list("pk", flat=True)
+    count = 0
+    for notification_id in pending.iterator():
+        send_notification.delay(notification_id)
+        count += 1
+    return count
