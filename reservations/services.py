@@ -153,8 +153,10 @@ def reserve(*, customer: Customer, book: Book, days: int, now: datetime | None =
     now = now or timezone.now()
     # Cheap refusals first, then the same checks again on the locked rows.
     _validate_days(days, None)
-    if customer.rule_at(now) is None:
+    rule = customer.rule_at(now)
+    if rule is None:
         raise SubscriptionRequired()
+    _validate_days(days, rule)
 
     book = lock_book(book)
     _expire_due(book, now)  # an overdue loan never blocks a unit (R16)

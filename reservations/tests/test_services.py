@@ -809,3 +809,13 @@ def test_book_without_live_reservations_is_deleted(make_book, occupied_book, now
     delete_book(book=untouched, now=now + 2 * HOUR)
 
     assert not Book.objects.filter(pk__in=[book.pk, untouched.pk]).exists()
+
+
+def test_days_refusal_names_the_customers_own_tier_limit_R4(make_customer, make_book, now):
+    """A Plus customer asking for 30 days is told 7 is the limit, not Premium's 14."""
+    from reservations.exceptions import InvalidDays
+
+    customer = make_customer("plus", balance=100_000)
+    with pytest.raises(InvalidDays) as refused:
+        reserve(customer=customer, book=make_book(), days=30, now=now)
+    assert "1 to 7" in refused.value.message
