@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from accounts.models import MAX_RESERVATION_DAYS, Customer, Notification, TierRule
+from accounts.models import Customer, Notification, TierRule
 from accounts.services import notify
 from billing.exceptions import InsufficientFunds
 from billing.models import TransactionKind
@@ -49,12 +49,12 @@ def _lock_reservation(reservation: Reservation | int) -> tuple[Book, Reservation
     return book, Reservation.objects.select_related("customer__user", "book").get(pk=reservation_id)
 
 
-def _validate_days(days: object, rule: TierRule | None) -> int:
+def _validate_days(days: object, rule: TierRule) -> int:
+    """A whole number from 1 to the tier's maximum (R4)."""
     if isinstance(days, bool) or not isinstance(days, int):
         raise InvalidDays("Days must be a whole number.")
-    limit = rule.max_days if rule else MAX_RESERVATION_DAYS
-    if not 1 <= days <= limit:
-        raise InvalidDays(f"Days must be from 1 to {limit} on your tier.")
+    if not 1 <= days <= rule.max_days:
+        raise InvalidDays(f"Days must be from 1 to {rule.max_days} on your tier.")
     return days
 
 
