@@ -183,23 +183,30 @@ def reserve(*, customer: Customer, book: Book, days: int, now: datetime | None =
     return reservation
 
 
-@atomic_with_retry()
-def return_reservation(*, customer: Customer, reservation: Reservation, now: datetime | None = None) -> Reservation:
-    """Return an active reservation early; its unit goes to the queue (R15, R13). No refund."""
-    now = now or timezone.now()
+def _end_loan(reservation: Reservation, *, status: str, now: datetime, customer: Customer | None) -> Reservation:
+    """End an active loan early and serve the queue (R13); `customer`, if given, must own it.
+
+    A loan already past its end has expired by itself (R16): that is recorded instead,
+    and the book is back either way.
+    """
     book, reservation = _lock_reservation(reservation)
-    if reservation.customer_id != customer.pk:
+    if customer is not None and reservation.customer_id != customer.pk:
         raise NotReservationOwner()
-    # Past its end it has already expired by itself (R16): the book is back either way.
     _expire_due(book, now)
     reservation.refresh_from_db()
     if reservation.status == Status.EXPIRED:
         return reservation
     if reservation.status != Status.ACTIVE:
         raise ReservationNotActive()
-    _release(book, reservation, status=Status.RETURNED, at=now)
+    _release(book, reservation, status=status, at=now)
     serve_queue(book=book, now=now)
     return reservation
+
+
+@atomic_with_retry()
+def return_reservation(*, customer: Customer, reservation: Reservation, now: datetime | None = None) -> Reservation:
+    """Return an active reservation early; its unit goes to the queue (R15, R13). No refund."""
+    return _end_loan(reservation, status=Status.RETURNED, now=now or timezone.now(), customer=customer)
 
 
 @atomic_with_retry()
@@ -221,18 +228,7 @@ def leave_queue(*, customer: Customer, reservation: Reservation, now: datetime |
 @atomic_with_retry()
 def end_reservation_by_admin(*, reservation: Reservation, now: datetime | None = None) -> Reservation:
     """An admin ends an active reservation early; its unit goes to the queue (R25, R13)."""
-    now = now or timezone.now()
-    book, reservation = _lock_reservation(reservation)
-    # Past its end it has already expired by itself (R16): record that, not an admin's end.
-    _expire_due(book, now)
-    reservation.refresh_from_db()
-    if reservation.status == Status.EXPIRED:
-        return reservation
-    if reservation.status != Status.ACTIVE:
-        raise ReservationNotActive()
-    _release(book, reservation, status=Status.ENDED_BY_ADMIN, at=now)
-    serve_queue(book=book, now=now)
-    return reservation
+    return _end_loan(reservation, status=Status.ENDED_BY_ADMIN, now=now or timezone.now(), customer=None)
 
 
 @atomic_with_retry()
