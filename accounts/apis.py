@@ -2,7 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -11,17 +11,18 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenRefreshView
 
-from bookstore.api import StrictInputSerializer
+from bookstore.api import ErrorSerializer, RateLimitedErrorSerializer, StrictInputSerializer, ValidationErrorSerializer
 
 from . import services
 from .models import Author, City, Customer, Role, User
 from .permissions import IsAdmin, IsSelf, IsSelfOrAdminReading, is_admin
 
-ERROR = inline_serializer("Error", fields={"detail": serializers.CharField(), "code": serializers.CharField()})
+ERROR_BODIES = {400: ValidationErrorSerializer, 429: RateLimitedErrorSerializer}
 
 
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
-    return {code: OpenApiResponse(ERROR) for code in statuses}
+    """Document error responses with the body of R26: ``{"detail", "code", ...}``."""
+    return {code: OpenApiResponse(ERROR_BODIES.get(code, ErrorSerializer)) for code in statuses}
 
 
 class CustomerOutput(serializers.ModelSerializer):
@@ -41,8 +42,8 @@ class AuthorOutput(serializers.ModelSerializer):
 
     username = serializers.CharField(source="user.username")
     name = serializers.CharField(source="display_name")
-    city = serializers.PrimaryKeyRelatedField(read_only=True)
-    city_name = serializers.CharField(source="city.name", default=None)
+    city = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True, help_text="Null when not given.")
+    city_name = serializers.CharField(source="city.name", default=None, allow_null=True)
 
     class Meta:
         model = Author
@@ -158,7 +159,17 @@ class VerifyOtpApi(APIView):
 class RefreshApi(TokenRefreshView):
     """Rotate the refresh token; the old one is blacklisted (R22)."""
 
-    @extend_schema(summary="Refresh: a new access and refresh token", responses={200: VerifyOtpApi.OutputSerializer})
+    @extend_schema(
+        summary="Refresh: a new access and refresh token",
+        responses={
+            200: VerifyOtpApi.OutputSerializer,
+            **error_responses(400),
+            401: OpenApiResponse(
+                ErrorSerializer,
+                description="`token_not_valid`: the refresh token is malformed, expired, used or revoked (R22, R24).",
+            ),
+        },
+    )
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
 

@@ -30,7 +30,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Tier
 from accounts.permissions import IsCustomer
-from bookstore.api import StandardPagination, StrictInputSerializer
+from bookstore.api import ErrorSerializer, StandardPagination, StrictInputSerializer, ValidationErrorSerializer
 
 from .exceptions import InvalidIdempotencyKey
 from .models import TransactionKind, WalletTransaction
@@ -39,26 +39,6 @@ from .services import MAX_CHARGE, MAX_MONTHS, MIN_CHARGE, buy_subscription, char
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 # Printable ASCII only: a NUL byte cannot be stored, and keys are meant to be UUID-like tokens.
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"[\x20-\x7e]{1,255}")
-
-
-# Error bodies (R26) for the schema; the reservations API uses them too.
-class ErrorSerializer(serializers.Serializer):
-    """Every error body: a human ``detail`` and a stable snake_case ``code``."""
-
-    detail = serializers.CharField()
-    code = serializers.CharField()
-
-    class Meta:
-        ref_name = "ErrorBody"
-
-
-class ValidationErrorSerializer(ErrorSerializer):
-    """400 from input validation: ``code`` is ``invalid`` and ``errors`` maps fields to messages."""
-
-    errors = serializers.DictField(child=serializers.JSONField(), required=False)
-
-    class Meta:
-        ref_name = "ValidationError"
 
 
 class InsufficientFundsErrorSerializer(ErrorSerializer):

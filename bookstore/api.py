@@ -77,6 +77,35 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return Response(body, status=exc.status_code, headers=headers)
 
 
+# Error bodies (R26), for the OpenAPI schema: every error is at least {"detail", "code"}.
+class ErrorSerializer(serializers.Serializer):
+    """Every error body: a human ``detail`` and a stable snake_case ``code``."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+    class Meta:
+        ref_name = "ErrorBody"
+
+
+class ValidationErrorSerializer(ErrorSerializer):
+    """400 from input validation: ``code`` is ``invalid`` and ``errors`` maps fields to messages."""
+
+    errors = serializers.DictField(child=serializers.JSONField(), required=False)
+
+    class Meta:
+        ref_name = "ValidationError"
+
+
+class RateLimitedErrorSerializer(ErrorSerializer):
+    """429 ``too_many_requests``: ``retry_after`` (also the ``Retry-After`` header) in seconds."""
+
+    retry_after = serializers.IntegerField(required=False, help_text="Seconds to wait before trying again.")
+
+    class Meta:
+        ref_name = "RateLimitedError"
+
+
 class StrictInputSerializer(serializers.Serializer):
     """An input serializer that refuses fields it does not know or may not change (R23, R26).
 
@@ -101,4 +130,12 @@ class StandardPagination(PageNumberPagination):
     max_page_size = 100
 
 
-__all__ = ["StandardPagination", "StrictInputSerializer", "exception_handler", "status"]
+__all__ = [
+    "ErrorSerializer",
+    "RateLimitedErrorSerializer",
+    "StandardPagination",
+    "StrictInputSerializer",
+    "ValidationErrorSerializer",
+    "exception_handler",
+    "status",
+]
