@@ -1,20 +1,26 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import models
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 
 from bookstore.exceptions import DomainError
 
 from . import services
-from .models import Author, City, Customer, Notification, User
+from .models import Author, City, Customer, Notification, SmsDevice, User
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ["username", "email", "phone", "role", "is_active", "date_joined"]
-    list_filter = ["role", "is_active", "is_staff"]
+    list_display = ["username", "email", "phone", "role", "is_active", "is_staff", "date_joined", "tokens_revoked_at"]
+    list_filter = ["role", "is_active", "is_staff", "date_joined"]
     search_fields = ["username", "email", "phone", "first_name", "last_name"]
+    readonly_fields = ["tokens_revoked_at"]
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        ("Bookstore", {"fields": ("phone", "role")}),
+        ("Bookstore", {"fields": ("phone", "role", "tokens_revoked_at")}),
     )
     actions = ["revoke_tokens"]
     add_fieldsets = (
@@ -38,29 +44,98 @@ class UserAdmin(DjangoUserAdmin):
 class CustomerAdmin(admin.ModelAdmin):
     """Tier and wallet change only through purchases and the ledger (R18, R19, R23)."""
 
-    list_display = ["user", "tier", "subscription_ends_at", "auto_renew", "balance"]
-    list_filter = ["tier", "auto_renew"]
-    search_fields = ["user__username", "user__email", "user__phone"]
+    list_display = [
+        "user",
+        "tier",
+        "tier_in_force",
+        "subscription_ends_at",
+        "auto_renew",
+        "balance",
+        "ledger_link",
+        "reservations_link",
+    ]
+    list_filter = ["tier", "auto_renew", "subscription_ends_at"]
+    search_fields = ["user__username", "user__email", "user__phone", "user__first_name", "user__last_name"]
     readonly_fields = ["user", "tier", "subscription_ends_at", "balance"]
     list_select_related = ["user"]
+
+    def has_add_permission(self, request):
+        return False  # a customer profile comes with a customer user (signup)
+
+    @admin.display(description="Tier now")
+    def tier_in_force(self, customer: Customer) -> str:
+        """The tier in force now: a paid tier past its end is Free (R5)."""
+        return customer.tier_at(timezone.now()).capitalize()
+
+    @admin.display(description="Ledger")
+    def ledger_link(self, customer: Customer) -> str:
+        url = reverse("admin:billing_wallettransaction_changelist") + f"?customer__id__exact={customer.pk}"
+        return format_html('<a href="{}">Ledger</a>', url)
+
+    @admin.display(description="Reservations")
+    def reservations_link(self, customer: Customer) -> str:
+        url = reverse("admin:reservations_reservation_changelist") + f"?customer__id__exact={customer.pk}"
+        return format_html('<a href="{}">Reservations</a>', url)
 
 
 @admin.register(Author)
 class AuthorAdmin(admin.ModelAdmin):
-    list_display = ["user", "city", "goodreads_link"]
+    list_display = ["user", "city", "book_count", "goodreads_link"]
     list_filter = ["city"]
-    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "user__email", "bio"]
     list_select_related = ["user", "city"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # Django 6's default, today
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(book_count=Count("books"))
+
+    @admin.display(description="Books", ordering="book_count")
+    def book_count(self, author: Author) -> int:
+        return author.book_count
 
 
 @admin.register(City)
 class CityAdmin(admin.ModelAdmin):
+    list_display = ["name", "author_count"]
     search_fields = ["name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(author_count=Count("authors"))
+
+    @admin.display(description="Authors", ordering="author_count")
+    def author_count(self, city: City) -> int:
+        return city.author_count
 
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["user", "kind", "created_at", "read_at"]
-    list_filter = ["kind"]
-    search_fields = ["user__username", "message"]
+    """Notifications are written by the services that send them; the admin reads them."""
+
+    list_display = ["user", "kind", "message", "created_at", "sent_at", "read_at"]
+    list_filter = ["kind", "created_at", "sent_at", "read_at"]
+    search_fields = ["user__username", "user__phone", "message"]
     list_select_related = ["user"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SmsDevice)
+class SmsDeviceAdmin(admin.ModelAdmin):
+    """Login code devices (R21), read-only; the code and challenge themselves are never shown."""
+
+    list_display = ["user", "valid_until", "failures", "confirmed"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__username", "user__phone"]
+    fields = ["user", "name", "confirmed", "valid_until", "failures"]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

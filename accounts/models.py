@@ -82,6 +82,17 @@ class User(AbstractUser):
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
 
+    def has_perm(self, perm, obj=None) -> bool:
+        """An active admin may do everything in the admin site, superuser flag or not."""
+        if self.is_active and self.role == Role.ADMIN:
+            return True
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label) -> bool:
+        if self.is_active and self.role == Role.ADMIN:
+            return True
+        return super().has_module_perms(app_label)
+
     def get_session_auth_hash(self) -> str:
         """Tie sessions to the revocation cut-off too, so revoking ends them (R24)."""
         cutoff = self.tokens_revoked_at.isoformat() if self.tokens_revoked_at else ""

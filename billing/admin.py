@@ -8,9 +8,10 @@ class WalletTransactionAdmin(admin.ModelAdmin):
     """The ledger is append-only: it is written by the wallet services alone (R19)."""
 
     list_display = ["created_at", "customer", "kind", "amount", "balance_after", "reference"]
-    list_filter = ["kind"]
-    search_fields = ["customer__user__username", "reference", "idempotency_key"]
+    list_filter = ["kind", "created_at", "customer__tier"]
+    search_fields = ["=id", "customer__user__username", "customer__user__phone", "reference", "idempotency_key"]
     list_select_related = ["customer__user"]
+    date_hierarchy = "created_at"
 
     def has_add_permission(self, request):
         return False

@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 
 from bookstore.exceptions import DomainError
 
@@ -10,10 +12,24 @@ from .models import Reservation
 class ReservationAdmin(admin.ModelAdmin):
     """Read-only: reservations change only through the rules, here as actions (R23, R25)."""
 
-    list_display = ["id", "customer", "book", "status", "days", "requested_at", "starts_at", "ends_at", "price"]
-    list_filter = ["status", "end_reason"]
-    search_fields = ["customer__user__username", "book__title", "book__isbn"]
+    list_display = [
+        "id",
+        "customer",
+        "book",
+        "status",
+        "days",
+        "requested_at",
+        "starts_at",
+        "ends_at",
+        "price",
+        "discount",
+        "end_reason",
+        "book_holders",
+    ]
+    list_filter = ["status", "end_reason", "customer__tier", "book__genre", "requested_at"]
+    search_fields = ["=id", "customer__user__username", "customer__user__phone", "book__title", "book__isbn"]
     list_select_related = ["customer__user", "book"]
+    date_hierarchy = "requested_at"
     actions = ["end_early", "remove_from_queue"]
 
     def has_add_permission(self, request):
@@ -24,6 +40,11 @@ class ReservationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Book's holders and queue")
+    def book_holders(self, reservation: Reservation) -> str:
+        url = reverse("admin:catalog_book_holders", args=[reservation.book_id])
+        return format_html('<a href="{}">Holders and queue</a>', url)
 
     def _apply(self, request, queryset, service, done: str) -> None:
         count = 0

@@ -1,0 +1,146 @@
+"""The admin dashboard at /admin/dashboard/: reservations, queues and wallet revenue at a glance.
+
+Charts are drawn on the server as inline SVG (bookstore.svg_charts); the same numbers
+are listed in tables. Days are calendar days in the site's time zone (Asia/Tehran).
+
+Decisions where SPEC is silent:
+- "Reservations per day" counts the reservation requests made that day, whether they
+  became active at once or joined a queue.
+- "Wallet revenue" of a day is what customers paid that day: reservation and
+  subscription debits minus refunds, the same "paid" as R7. Charges are not revenue:
+  they only move money into the customer's own wallet. A day with more refunds than
+  income shows a negative bar.
+- Queue lengths show the books with the longest queues right now (top 10).
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from billing.models import TransactionKind, WalletTransaction
+from catalog.models import Book
+from reservations.models import Reservation, Status
+
+from .svg_charts import bar_chart, column_chart
+
+WINDOW_DAYS = 30
+TOP_QUEUES = 10
+REVENUE_KINDS = (TransactionKind.RESERVATION, TransactionKind.SUBSCRIPTION, TransactionKind.REFUND)
+# Who may open the dashboard: staff who may see reservations and the ledger.
+REQUIRED_PERMISSIONS = ("reservations.view_reservation", "billing.view_wallettransaction")
+
+
+@dataclass(frozen=True)
+class DayActivity:
+    """One calendar day: reservation requests made and toman paid (R7's "paid")."""
+
+    day: date
+    reservations: int
+    revenue: int
+
+
+@dataclass(frozen=True)
+class BookQueue:
+    book: Book
+    length: int
+
+
+def daily_activity(*, now: datetime, days: int = WINDOW_DAYS) -> list[DayActivity]:
+    """Reservations requested and wallet revenue for each of the last `days` local days, oldest first."""
+    zone = timezone.get_current_timezone()
+    today = timezone.localdate(now, zone)
+    first_day = today - timedelta(days=days - 1)
+    start = timezone.make_aware(datetime.combine(first_day, time.min), zone)
+    end = timezone.make_aware(datetime.combine(today + timedelta(days=1), time.min), zone)
+
+    reservations = dict(
+        Reservation.objects.filter(requested_at__gte=start, requested_at__lt=end)
+        .annotate(day=TruncDate("requested_at", tzinfo=zone))
+        .order_by()
+        .values("day")
+        .annotate(count=Count("pk"))
+        .values_list("day", "count")
+    )
+    paid = dict(
+        WalletTransaction.objects.filter(created_at__gte=start, created_at__lt=end, kind__in=REVENUE_KINDS)
+        .annotate(day=TruncDate("created_at", tzinfo=zone))
+        .order_by()
+        .values("day")
+        .annotate(total=Sum("amount"))
+        .values_list("day", "total")
+    )
+    return [
+        DayActivity(day=day, reservations=reservations.get(day, 0), revenue=-(paid.get(day) or 0))
+        for day in (first_day + timedelta(days=offset) for offset in range(days))
+    ]
+
+
+def longest_queues(*, limit: int = TOP_QUEUES) -> list[BookQueue]:
+    """The books with the most customers queued now, longest first (R12)."""
+    books = (
+        Book.objects.annotate(queue_length=Count("reservations", filter=Q(reservations__status=Status.QUEUED)))
+        .filter(queue_length__gt=0)
+        .order_by("-queue_length", "title", "id")[:limit]
+    )
+    return [BookQueue(book=book, length=book.queue_length) for book in books]
+
+
+def _toman(value: int) -> str:
+    return f"{value:,} toman"
+
+
+def _dashboard(request: HttpRequest) -> TemplateResponse:
+    """Charts and tables of the last 30 days' reservations and revenue and today's queues."""
+    if not request.user.has_perms(REQUIRED_PERMISSIONS):
+        raise PermissionDenied("Only admins see the dashboard.")
+    now = timezone.now()
+    activity = daily_activity(now=now)
+    queues = longest_queues()
+    labels = [f"{row.day:%m-%d}" for row in activity]
+    context = {
+        **admin.site.each_context(request),
+        "title": "Dashboard",
+        "now": now,
+        "activity": activity,
+        "queues": queues,
+        "total_reservations": sum(row.reservations for row in activity),
+        "total_revenue": sum(row.revenue for row in activity),
+        "reservations_chart": column_chart(
+            chart_id="chart-reservations",
+            title=f"Reservations per day, last {WINDOW_DAYS} days",
+            labels=labels,
+            values=[row.reservations for row in activity],
+            x_title="Day (month-day)",
+            y_title="Reservations",
+        ),
+        "revenue_chart": column_chart(
+            chart_id="chart-revenue",
+            title=f"Wallet revenue per day, last {WINDOW_DAYS} days (toman)",
+            labels=labels,
+            values=[row.revenue for row in activity],
+            x_title="Day (month-day)",
+            y_title="Toman",
+            value_format=_toman,
+        ),
+        "queues_chart": bar_chart(
+            chart_id="chart-queues",
+            title=f"Queue lengths, top {TOP_QUEUES} books",
+            labels=[entry.book.title for entry in queues],
+            values=[entry.length for entry in queues],
+            x_title="Customers in the queue",
+        )
+        if queues
+        else None,
+    }
+    return TemplateResponse(request, "admin/dashboard.html", context)
+
+
+# admin_view: staff only (others go to the admin login, which is the two-step login), no caching.
+dashboard_view = admin.site.admin_view(_dashboard)

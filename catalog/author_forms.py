@@ -1,0 +1,75 @@
+"""The form an author fills to add or change one of their books (R23).
+
+The form checks shape and range only; the catalog services decide the rest (ISBN
+checksum and uniqueness, units below those on loan) and their errors land on the
+form's fields.
+"""
+
+from django import forms
+
+from accounts.models import Author
+
+from .models import Book, Genre
+
+MAX_PRICE = 10**12  # toman, as in the API
+MAX_UNITS = 1_000_000
+MAX_DESCRIPTION = 5_000
+
+
+class CoAuthorChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, author: Author) -> str:
+        name = author.user.get_full_name()
+        return f"{name} ({author.user.username})" if name else author.user.username
+
+
+class AuthorBookForm(forms.Form):
+    """A book's fields as its author edits them; the author is always one of its authors."""
+
+    title = forms.CharField(max_length=300, widget=forms.TextInput(attrs={"dir": "auto"}))
+    isbn = forms.CharField(
+        label="ISBN", max_length=20, help_text="ISBN-10 or ISBN-13; hyphens are fine, the checksum is checked."
+    )
+    price = forms.IntegerField(label="List price (toman)", min_value=0, max_value=MAX_PRICE)
+    genre = forms.ModelChoiceField(queryset=Genre.objects.order_by("name", "id"), empty_label="Choose a genre")
+    units = forms.IntegerField(
+        label="Units (copies the library owns)",
+        min_value=0,
+        max_value=MAX_UNITS,
+        help_text="Raising units gives the new copies to the queue at once.",
+    )
+    description = forms.CharField(
+        max_length=MAX_DESCRIPTION, required=False, widget=forms.Textarea(attrs={"rows": 6, "dir": "auto"})
+    )
+    co_authors = CoAuthorChoiceField(
+        label="Co-authors",
+        queryset=Author.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="You are always one of the book's authors.",
+    )
+
+    def __init__(self, *args, author: Author, book: Book | None = None, **kwargs) -> None:
+        if book is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "title": book.title,
+                    "isbn": book.isbn,
+                    "price": book.price,
+                    "genre": book.genre_id,
+                    "units": book.units,
+                    "description": book.description,
+                    "co_authors": [a.pk for a in book.authors.all() if a.pk != author.pk],
+                },
+            )
+        super().__init__(*args, **kwargs)
+        self.fields["co_authors"].queryset = (
+            Author.objects.exclude(pk=author.pk).select_related("user").order_by("user__username", "pk")
+        )
+
+    def service_data(self, author: Author) -> dict:
+        """The cleaned fields as catalog.services.create_book/update_book take them."""
+        data = {field: self.cleaned_data[field] for field in ("title", "isbn", "price", "genre", "units")}
+        data["description"] = self.cleaned_data["description"]
+        data["authors"] = [author, *self.cleaned_data["co_authors"]]
+        return data
