@@ -49,7 +49,15 @@ run: $(STAMP)
 	@PORT=$(PORT) PYTHON=$(BIN)/python scripts/run.sh
 
 # Runs the tests even when ruff finds problems; fails when pytest or ruff fails.
-test: $(STAMP)
+# Browser tests drive Debian's chromium through Playwright; never a downloaded browser.
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	@echo "Installing Debian's chromium for the browser tests"
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null
+
+test: $(STAMP) $(CHROMIUM)
 	@ruff=0; $(BIN)/ruff check . || ruff=$$?; \
 	scripts/test-services.sh $(BIN)/pytest -n $(PYTEST_WORKERS) --create-db $(PYTEST_ARGS) || exit $$?; \
 	if [ $$ruff != 0 ]; then echo "make test: the tests passed but ruff check failed (see above)" >&2; exit $$ruff; fi

@@ -1,4 +1,14 @@
+"""Forms of the account pages: login, code, signup and profile (R21, R23)."""
+
+import re
+
 from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+
+from .models import City, Role, User
+
+SEPARATORS = re.compile(r"[\s\-().]")
 
 
 class LoginForm(forms.Form):
@@ -15,3 +25,100 @@ class CodeForm(forms.Form):
         error_messages={"invalid": "The code is 6 digits."},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
+
+
+def strip_separators(value: str) -> str:
+    """Drop the spaces, hyphens, dots and brackets people type inside phone and account numbers."""
+    return SEPARATORS.sub("", value or "")
+
+
+class SignupForm(forms.ModelForm):
+    """What register_user needs, checked up front so that every field's error shows at once.
+
+    register_user checks it all again (it is the rule); the form only gathers the errors.
+    """
+
+    role = forms.ChoiceField(
+        label="I am signing up as",
+        choices=[(Role.CUSTOMER, "A reader (customer)"), (Role.AUTHOR, "An author")],
+        initial=Role.CUSTOMER,
+        widget=forms.RadioSelect,
+    )
+    phone = forms.CharField(
+        max_length=24,
+        help_text="International form, such as +989121234567. Your login codes are sent here.",
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "dir": "ltr"}),
+    )
+    password = forms.CharField(
+        max_length=128, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password_again = forms.CharField(
+        label="Password again",
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    class Meta:
+        model = User
+        fields = ["role", "username", "email", "phone"]
+        widgets = {
+            "username": forms.TextInput(attrs={"autocomplete": "username"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+        }
+
+    def clean_phone(self) -> str:
+        return strip_separators(self.cleaned_data["phone"])
+
+    def clean(self) -> dict:
+        data = super().clean()
+        password = data.get("password")
+        if password and data.get("password_again") and password != data["password_again"]:
+            self.add_error("password_again", "The two passwords differ.")
+        elif password:
+            candidate = User(username=data.get("username", ""), email=data.get("email", ""))
+            try:
+                validate_password(password, candidate)
+            except ValidationError as error:
+                self.add_error("password", error)
+        return data
+
+    def registration(self) -> dict:
+        """The arguments of accounts.services.register_user."""
+        return {name: self.cleaned_data[name] for name in ("username", "email", "phone", "password", "role")}
+
+
+class ContactForm(forms.Form):
+    """A user's own contact data (accounts.services.update_user)."""
+
+    first_name = forms.CharField(max_length=150, required=False, widget=forms.TextInput(attrs={"dir": "auto"}))
+    last_name = forms.CharField(max_length=150, required=False, widget=forms.TextInput(attrs={"dir": "auto"}))
+    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    phone = forms.CharField(
+        max_length=24,
+        help_text="International form, such as +989121234567. Your login codes are sent here.",
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "dir": "ltr"}),
+    )
+
+    def clean_phone(self) -> str:
+        return strip_separators(self.cleaned_data["phone"])
+
+
+class AuthorProfileForm(forms.Form):
+    """An author's own profile (accounts.services.update_author)."""
+
+    city = forms.ModelChoiceField(queryset=City.objects.order_by("name"), required=False, empty_label="—")
+    goodreads_link = forms.URLField(
+        label="Goodreads link", max_length=200, required=False, assume_scheme="https", widget=forms.URLInput()
+    )
+    bank_account_number = forms.CharField(
+        label="Bank account number",
+        max_length=34,
+        required=False,
+        help_text="8 to 34 capital letters and digits, such as an IBAN. Only you and the admins see it.",
+        widget=forms.TextInput(attrs={"dir": "ltr"}),
+    )
+    bio = forms.CharField(max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 5, "dir": "auto"}))
+
+    def clean_bank_account_number(self) -> str:
+        return strip_separators(self.cleaned_data["bank_account_number"]).upper()

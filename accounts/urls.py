@@ -6,4 +6,7 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("login/code/", views.login_code_view, name="login-code"),
     path("logout/", views.logout_view, name="logout"),
+    path("signup/", views.signup_view, name="signup"),
+    path("profile/", views.profile_view, name="profile"),
+    path("notifications/", views.notifications_view, name="notifications"),
 ]

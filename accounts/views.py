@@ -1,37 +1,121 @@
-"""HTML login in the same two steps as the API (R21), with the session (R22)."""
+"""Account pages: the two-step login (R21, R22), signup, profile (R23) and notifications.
 
+The helpers at the top are shared by every app's pages: who may open a page, where to
+go back to after logging in, and how service errors land on a form.
+
+Decisions where SPEC is silent:
+- A page for one role (the wallet is the customer's) answers the 403 page to the other
+  roles; anonymous visitors are sent to the login with ``?next=`` back to the page.
+- Signing up does not log in: login always takes the password and the SMS code (R21),
+  so signup leads to the login page with the username filled in.
+- Notifications are marked read when their page is shown; the page still marks them
+  "new" that one time.
+"""
+
+from collections.abc import Callable
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from bookstore.exceptions import DomainError
+from bookstore.formatting import local_time, toman  # noqa: F401 - used by the other apps' views
 
 from . import services
 from .exceptions import TooManyRequests
-from .forms import CodeForm, LoginForm
-from .models import SmsDevice
+from .forms import AuthorProfileForm, CodeForm, ContactForm, LoginForm, SignupForm
+from .models import Author, Notification, Role, SmsDevice, Tier, User
+from .permissions import is_author, is_customer
 
 CHALLENGE_KEY = "login_challenge"
 NEXT_KEY = "login_next"
+NOTIFICATIONS_PER_PAGE = 20
+
+# --- Helpers shared by the pages of every app ---------------------------------------
 
 
-def _safe_next(request: HttpRequest, candidate: str | None) -> str:
+def safe_next(request: HttpRequest, candidate: str | None, default: str = "/") -> str:
+    """Return `candidate` if it points into this site, else `default` (no open redirects)."""
     if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
         return candidate
-    return "/"
+    return default
+
+
+_safe_next = safe_next  # the name the login views were written with
+
+
+def role_required(
+    check: Callable[[User], bool], *, refusal: str, back_to: str | Callable[..., str] | None = None
+) -> Callable:
+    """Let only users passing `check` in: anonymous ones go to the login, others get the 403 page.
+
+    `back_to` is where the login returns to, for views that answer POST only: a URL name,
+    or a callable taking the view's URL arguments. Without it the login returns here.
+    """
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not request.user.is_authenticated:
+                if back_to is None:
+                    target = request.get_full_path()
+                elif callable(back_to):
+                    target = back_to(**kwargs)
+                else:
+                    target = reverse(back_to)
+                return redirect_to_login(target)
+            if not check(request.user):
+                raise PermissionDenied(refusal)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _anyone(user: User) -> bool:
+    return True
+
+
+login_required_page = role_required(_anyone, refusal="")
+
+
+def customer_page(back_to: str | Callable[..., str] | None = None) -> Callable:
+    """A page or action for customers only (wallet, subscription, reservations)."""
+    return role_required(
+        is_customer, refusal="This page is for customers: only they reserve books and have a wallet.", back_to=back_to
+    )
+
+
+def add_validation_errors(form: Form, error: ValidationError) -> None:
+    """Show a model or service ValidationError on the form's own fields where they exist."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, field_errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, field_errors)
+
+
+# --- Login (R21, R22) -----------------------------------------------------------------
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
     """Step one: username and password; a code is sent by SMS."""
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
-    form = LoginForm(request.POST or None)
+    form = LoginForm(request.POST or None, initial={"username": request.GET.get("username", "")})
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -90,3 +174,114 @@ def admin_login_redirect(request: HttpRequest) -> HttpResponse:
     """The admin site logs in through the same two steps as everyone (R21)."""
     next_url = _safe_next(request, request.GET.get("next") or "/admin/")
     return redirect(f"{reverse('login')}?{urlencode({'next': next_url})}")
+
+
+# --- Signup, profile, notifications ---------------------------------------------------
+
+
+def signup_view(request: HttpRequest) -> HttpResponse:
+    """Sign up as a customer or an author, through the same service as the API."""
+    if request.user.is_authenticated:
+        messages.info(request, "You already have an account and are logged in.")
+        return redirect("catalog")
+    form = SignupForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                user = services.register_user(**form.registration())
+            except ValidationError as error:
+                add_validation_errors(form, error)
+            except IntegrityError:  # a twin signup won the race for the same name, email or phone
+                form.add_error(None, "This username, email or phone number was just taken. Try another.")
+            else:
+                messages.success(
+                    request,
+                    f"Your account is ready. Log in with your password; we will text a code to {user.phone}.",
+                )
+                return redirect(f"{reverse('login')}?{urlencode({'username': user.username})}")
+        status = 400
+    return render(request, "accounts/signup.html", {"form": form}, status=status)
+
+
+@login_required_page
+def profile_view(request: HttpRequest) -> HttpResponse:
+    """Edit your own contact data, author profile and auto-renew; never role, tier or money (R23)."""
+    from billing.forms import AutoRenewForm
+    from billing.services import set_auto_renew
+
+    user = User.objects.select_related("customer", "author__city").get(pk=request.user.pk)
+    data = request.POST if request.method == "POST" else None
+    contact_form = ContactForm(
+        data, initial={name: getattr(user, name) for name in ("first_name", "last_name", "email", "phone")}
+    )
+    author_form = renew_form = None
+    if is_author(user):
+        author = user.author
+        author_form = AuthorProfileForm(
+            data,
+            initial={
+                "city": author.city_id,
+                "goodreads_link": author.goodreads_link,
+                "bank_account_number": author.bank_account_number,
+                "bio": author.bio,
+            },
+        )
+    if is_customer(user):
+        renew_form = AutoRenewForm(data, initial={"auto_renew": user.customer.auto_renew})
+    forms = [form for form in (contact_form, author_form, renew_form) if form is not None]
+
+    status = 200
+    if request.method == "POST":
+        if all([form.is_valid() for form in forms]):  # a list, so every form shows its errors
+            failed_form = contact_form
+            try:
+                with transaction.atomic():
+                    if contact_form.changed_data:
+                        services.update_user(
+                            user=user, **{name: contact_form.cleaned_data[name] for name in contact_form.changed_data}
+                        )
+                    if author_form is not None and author_form.changed_data:
+                        failed_form = author_form
+                        services.update_author(
+                            author=Author.objects.get(pk=user.author.pk),
+                            **{name: author_form.cleaned_data[name] for name in author_form.changed_data},
+                        )
+                    if renew_form is not None and renew_form.changed_data:
+                        set_auto_renew(customer=user.customer, enabled=renew_form.cleaned_data["auto_renew"])
+            except ValidationError as error:
+                add_validation_errors(failed_form, error)
+            except IntegrityError:  # the same email or phone saved by someone else a moment ago
+                contact_form.add_error(None, "This email or phone number was just taken. Try another.")
+            else:
+                messages.success(request, "Your profile is saved.")
+                return redirect("profile")
+        status = 400
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "profile_user": user,
+            "contact_form": contact_form,
+            "author_form": author_form,
+            "renew_form": renew_form,
+            "forms_with_errors": forms,
+            "customer": user.customer if is_customer(user) else None,
+            "tier_now": Tier(user.customer.tier_at()).label if is_customer(user) else None,
+            "role_label": Role(user.role).label,
+        },
+        status=status,
+    )
+
+
+@login_required_page
+def notifications_view(request: HttpRequest) -> HttpResponse:
+    """Your notifications, newest first; showing them marks them read."""
+    page = Paginator(Notification.objects.filter(user=request.user), NOTIFICATIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    notifications = list(page.object_list)
+    unread = [notification.pk for notification in notifications if notification.read_at is None]
+    if unread:
+        Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
+    return render(request, "accounts/notifications.html", {"page": page, "notifications": notifications})

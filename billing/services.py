@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import TIER_RULES, Customer, Notification, Tier
 from accounts.services import notify
+from bookstore.formatting import local_time
 from bookstore.transactions import atomic_with_retry
 
 from .exceptions import (
@@ -190,7 +191,7 @@ def buy_subscription(
             customer=locked,
             amount=purchase.refunded,
             kind=TransactionKind.REFUND,
-            reference=f"Unused Plus until {locked.subscription_ends_at:%Y-%m-%d %H:%M} UTC",
+            reference=f"Unused Plus until {local_time(locked.subscription_ends_at)}",
             now=now,
         )
     debit_wallet(
@@ -242,7 +243,7 @@ def _end_or_renew(customer_id: int, now: datetime) -> str | None:
         notify(
             user=locked.user,
             kind=Notification.Kind.SUBSCRIPTION_RENEWED,
-            message=f"Your {tier_name} subscription was renewed until {locked.subscription_ends_at:%Y-%m-%d}.",
+            message=f"Your {tier_name} subscription was renewed until {local_time(locked.subscription_ends_at)}.",
         )
         return "renewed"
     reason = "your wallet could not pay the renewal" if locked.auto_renew else "it reached its end"

@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as account_views
+from bookstore.admin_dashboard import dashboard_view
 
 api_v1 = [
     path("", include("accounts.api_urls")),
@@ -13,11 +13,15 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    # Until the customer pages exist, the site opens on the admin.
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    # Customer and visitor pages: the catalog is the home page.
+    path("", include("catalog.urls")),
+    path("reservations/", include("reservations.urls")),
+    path("", include("billing.urls")),
     path("admin/login/", account_views.admin_login_redirect),
+    path("admin/dashboard/", dashboard_view, name="admin-dashboard"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("author/", include("catalog.author_urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

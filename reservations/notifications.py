@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from accounts.services import notify
+from bookstore.formatting import local_time
 
 from .models import Reservation
 
@@ -37,7 +38,7 @@ def notify_ending_soon(*, now: datetime | None = None, batch_size: int = 200) ->
                 notify(
                     user=reservation.customer.user,
                     kind=Notification.Kind.ENDING_SOON,
-                    message=f"“{reservation.book.title}” is due back at {reservation.ends_at:%Y-%m-%d %H:%M} UTC.",
+                    message=f"“{reservation.book.title}” is due back at {local_time(reservation.ends_at)}.",
                 )
             Reservation.objects.filter(pk__in=[reservation.pk for reservation in batch]).update(ending_notified_at=now)
         notified += len(batch)

@@ -15,6 +15,7 @@ from accounts.services import notify
 from billing.exceptions import InsufficientFunds
 from billing.models import TransactionKind
 from billing.services import debit_wallet, lock_customer
+from bookstore.formatting import local_time
 from bookstore.transactions import atomic_with_retry
 from catalog.models import Book
 
@@ -123,8 +124,7 @@ def serve_queue(*, book: Book, now: datetime) -> list[Reservation]:
         notify(
             user=customer.user,
             kind=Notification.Kind.PROMOTED,
-            message=f"“{book.title}” is yours until {entry.ends_at:%Y-%m-%d %H:%M} UTC; "
-            f"{entry.price:,} toman was charged.",
+            message=f"“{book.title}” is yours until {local_time(entry.ends_at)}; {entry.price:,} toman was charged.",
         )
     return promoted
 
@@ -192,12 +192,12 @@ def _end_loan(reservation: Reservation, *, status: str, now: datetime, customer:
     book, reservation = _lock_reservation(reservation)
     if customer is not None and reservation.customer_id != customer.pk:
         raise NotReservationOwner()
-    _expire_due(book, now)
-    reservation.refresh_from_db()
-    if reservation.status == Status.EXPIRED:
-        return reservation
     if reservation.status != Status.ACTIVE:
-        raise ReservationNotActive()
+        raise ReservationNotActive()  # including one the sweep already expired
+    if reservation.is_overdue(now):
+        _expire_due(book, now)
+        reservation.refresh_from_db()
+        return reservation
     _release(book, reservation, status=status, at=now)
     serve_queue(book=book, now=now)
     return reservation

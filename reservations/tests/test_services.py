@@ -819,3 +819,16 @@ def test_days_refusal_names_the_customers_own_tier_limit_R4(make_customer, make_
     with pytest.raises(InvalidDays) as refused:
         reserve(customer=customer, book=make_book(), days=30, now=now)
     assert "1 to 7" in refused.value.message
+
+
+def test_returning_a_loan_the_sweep_already_expired_is_409_R15_R16(make_customer, make_book, now):
+    from datetime import timedelta
+
+    from reservations.exceptions import ReservationNotActive
+    from reservations.services import expire_due_reservations
+
+    customer = make_customer("plus", balance=10_000)
+    loan = reserve(customer=customer, book=make_book(), days=1, now=now)
+    expire_due_reservations(now=now + timedelta(days=2))
+    with pytest.raises(ReservationNotActive):
+        return_reservation(customer=customer, reservation=loan, now=now + timedelta(days=3))

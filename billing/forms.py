@@ -1,0 +1,56 @@
+"""Forms of the wallet and subscription pages (R17, R18, R20).
+
+The ranges (amount, months) are the services' to check, so the pages show the rule's
+own message; the forms check only the types and what the browser should offer.
+"""
+
+import uuid
+
+from django import forms
+
+from accounts.models import TIER_RULES, Tier
+
+from .services import MAX_CHARGE, MAX_MONTHS, MIN_CHARGE
+
+
+class ChargeForm(forms.Form):
+    """Charge the wallet; the hidden key makes a double submit charge once (R17)."""
+
+    amount = forms.IntegerField(
+        label="Amount (toman)",
+        help_text=f"From {MIN_CHARGE:,} to {MAX_CHARGE:,} toman.",
+        widget=forms.NumberInput(attrs={"min": MIN_CHARGE, "max": MAX_CHARGE, "step": 1, "inputmode": "numeric"}),
+        error_messages={"required": "Enter an amount.", "invalid": "Enter a whole number of toman."},
+    )
+    idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput)  # checked by the service
+    next = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)
+
+    @staticmethod
+    def new_key() -> str:
+        return uuid.uuid4().hex
+
+
+def tier_choice_label(tier: str) -> str:
+    rule = TIER_RULES[tier]
+    return f"{Tier(tier).label} · {rule.monthly_price:,} toman a month"
+
+
+class SubscriptionChoiceForm(forms.Form):
+    """A tier and a number of months to buy, renew or upgrade to (R18)."""
+
+    tier = forms.ChoiceField(choices=[(tier, tier_choice_label(tier)) for tier in TIER_RULES])
+    months = forms.TypedChoiceField(
+        coerce=int,
+        choices=[(months, f"{months} month{'s' if months != 1 else ''}") for months in range(1, MAX_MONTHS + 1)],
+        initial=1,
+    )
+
+
+class AutoRenewForm(forms.Form):
+    """Auto-renew of a customer's subscription (R20)."""
+
+    auto_renew = forms.BooleanField(
+        label="Renew my subscription automatically",
+        required=False,
+        help_text="When it ends, one more month is paid from the wallet if it can pay; else you go back to Free.",
+    )

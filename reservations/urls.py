@@ -1,0 +1,11 @@
+"""My reservations pages (mounted at /reservations/)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.my_reservations_view, name="my-reservations"),
+    path("<int:pk>/return/", views.reservation_return_view, name="reservation-return-page"),
+    path("<int:pk>/leave/", views.reservation_leave_view, name="reservation-leave-page"),
+]

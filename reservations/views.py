@@ -1,0 +1,119 @@
+"""My reservations: active loans, places in queues and history; return and leave (R14–R16).
+
+Decisions where SPEC is silent:
+- A loan whose end has passed shows as ended even before the worker closes it (R16),
+  with no return button: the book is already back.
+- The estimated wait is shown rounded up to whole hours ("about 2 days 5 hours"), with
+  the time it points to; it is unknown while the library owns no copy of the book.
+- Another customer's reservation answers 404, as in the API, so ids reveal nothing.
+"""
+
+import math
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.models import Customer
+from accounts.views import customer_page
+from bookstore.exceptions import DomainError
+
+from .models import LIVE_STATUSES, Status
+from .selectors import queue_places, reservation_list
+from .services import leave_queue, return_reservation
+
+HISTORY_PER_PAGE = 20
+HOUR = timedelta(hours=1)
+
+
+def describe_wait(wait: timedelta | None) -> str:
+    """Say an estimated wait in words: "about 2 days 5 hours", "any moment now" (R14)."""
+    if wait is None:
+        return "Unknown: the library has no copy of this book right now"
+    if wait < timedelta(minutes=1):
+        return "Any moment now"
+    if wait <= HOUR:
+        return "Within the hour"
+    days, hours = divmod(math.ceil(wait / HOUR), 24)
+    parts = []
+    if days:
+        parts.append(f"{days} day{'s' if days != 1 else ''}")
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    return "About " + " ".join(parts)
+
+
+def _render_reservations(request: HttpRequest, customer: Customer, *, status: int = 200) -> HttpResponse:
+    now = timezone.now()
+    live = list(reservation_list(customer=customer).filter(status__in=LIVE_STATUSES))
+    active = sorted((r for r in live if r.status == Status.ACTIVE), key=lambda r: (r.ends_at, r.pk))
+    queued = sorted((r for r in live if r.status == Status.QUEUED), key=lambda r: (r.requested_at, r.pk))
+    places = queue_places(queued, now)
+    queue_rows = []
+    for reservation in queued:
+        place = places.get(reservation.pk)
+        wait = place.estimated_wait if place else None
+        queue_rows.append(
+            {
+                "reservation": reservation,
+                "position": place.position if place else None,
+                "wait": describe_wait(wait),
+                "expected_at": now + wait if wait else None,
+            }
+        )
+    history = Paginator(
+        reservation_list(customer=customer).exclude(status__in=LIVE_STATUSES).order_by("-ended_at", "-id"),
+        HISTORY_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reservations/my_reservations.html",
+        {
+            "active_rows": [{"reservation": r, "overdue": r.is_overdue(now)} for r in active],
+            "queue_rows": queue_rows,
+            "history": history,
+        },
+        status=status,
+    )
+
+
+@customer_page()
+def my_reservations_view(request: HttpRequest) -> HttpResponse:
+    return _render_reservations(request, request.user.customer)
+
+
+@require_POST
+@customer_page(back_to="my-reservations")
+def reservation_return_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Return a book early; its copy goes to the queue (R15, R13). No refund."""
+    customer = request.user.customer
+    reservation = get_object_or_404(reservation_list(customer=customer), pk=pk)
+    try:
+        reservation = return_reservation(customer=customer, reservation=reservation)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return _render_reservations(request, customer, status=error.status)
+    if reservation.status == Status.EXPIRED:
+        messages.info(request, f"“{reservation.book.title}” had already reached its end; it is back in the library.")
+    else:
+        messages.success(request, f"You returned “{reservation.book.title}”. Thank you!")
+    return redirect("my-reservations")
+
+
+@require_POST
+@customer_page(back_to="my-reservations")
+def reservation_leave_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Leave a queue, at no charge (R14)."""
+    customer = request.user.customer
+    reservation = get_object_or_404(reservation_list(customer=customer), pk=pk)
+    try:
+        reservation = leave_queue(customer=customer, reservation=reservation)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return _render_reservations(request, customer, status=error.status)
+    messages.success(request, f"You left the queue for “{reservation.book.title}”. Nothing was charged.")
+    return redirect("my-reservations")
