@@ -140,3 +140,10 @@ def test_seed_demo_keeps_an_existing_admin_and_does_not_print_a_wrong_password()
     assert DEMO_PASSWORD not in admin_line and "changed" in admin_line
     assert User.objects.get(username="admin").check_password("someone-elses-secret")
     assert User.objects.filter(role=Role.ADMIN).count() == 1
+
+
+def test_seeded_history_notices_count_as_already_sent():
+    """The first `make run` must not text every demo customer about the past."""
+    seed()
+    assert Notification.objects.exists()
+    assert not Notification.objects.filter(sent_at__isnull=True).exists()

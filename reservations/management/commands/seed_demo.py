@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from stdnum import ean, iban
 from stdnum import isbn as stdnum_isbn
@@ -658,6 +659,9 @@ class DemoHistory:
             except DomainError as error:
                 raise CommandError(f"Step {days_ago} days ago ({action} {arguments}) failed: {error}") from error
         self.warn_of_loans_ending_soon()
+        # The history is the past: its notices count as delivered, so the first
+        # `make run` does not text every demo customer about last month.
+        Notification.objects.filter(sent_at__isnull=True).update(sent_at=F("created_at"))
 
     @staticmethod
     def customer(username: str) -> Customer:
