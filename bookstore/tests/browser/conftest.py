@@ -39,34 +39,62 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture
 def log_in(live_server, capfd):
-    """log_in(page, username, password=PASSWORD): both steps in the browser, code read from the console."""
+    """log_in(page, username, password=PASSWORD, start=None): both steps in the browser, code read from the console.
 
-    def _log_in(page, username: str, password: str = PASSWORD) -> None:
+    `start` is a path that needs a login (such as "/admin/"): the browser opens it, is sent
+    to the login page, and after the code lands back on it.
+    """
+
+    def _log_in(page, username: str, password: str = PASSWORD, start: str | None = None) -> None:
         capfd.readouterr()
-        page.goto(f"{live_server.url}/accounts/login/")
+        page.goto(f"{live_server.url}{start or '/accounts/login/'}")
+        assert "/accounts/login/" in page.url, f"{start} did not ask to log in"
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name=re.compile("code", re.I)).click()
+        code_field = page.get_by_label(re.compile("code", re.I))
+        code_field.wait_for()  # the code page is shown once the SMS is out
         codes = CODE.findall(capfd.readouterr().out)
         assert codes, "the console SMS backend printed no code"
-        page.get_by_label(re.compile("code", re.I)).fill(codes[-1])
+        code_field.fill(codes[-1])
         page.get_by_role("button", name=re.compile("log in", re.I)).click()
+        # A wrong code shows the code page again; a right one leaves the login pages.
+        page.wait_for_url(lambda url: "/accounts/login" not in url, timeout=10_000)
         page.wait_for_load_state()
 
     return _log_in
 
 
-def assert_accessible_basics(page) -> None:
-    """One h1, a label for every visible form field, alt text on every image."""
-    assert page.locator("h1").count() == 1, f"{page.url}: expected one <h1>"
+@pytest.fixture
+def no_js_page(browser, browser_context_args):
+    """A page in a browser context with JavaScript turned off."""
+    context = browser.new_context(**browser_context_args, java_script_enabled=False)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def assert_fields_labelled(page) -> None:
+    """Every visible form field has a <label> (for=... or around it), an aria-label or aria-labelledby."""
     fields = page.locator(
         "input:not([type=hidden]):not([type=submit]):not([type=button]):visible, select:visible, textarea:visible"
     )
     for index in range(fields.count()):
         field = fields.nth(index)
-        field_id = field.get_attribute("id")
-        labelled = (field_id and page.locator(f"label[for='{field_id}']").count()) or field.get_attribute("aria-label")
+        labelled = field.evaluate(
+            "e => e.labels.length > 0 || !!e.getAttribute('aria-label') || !!e.getAttribute('aria-labelledby')"
+        )
         assert labelled, f"{page.url}: a field without a label: {field.evaluate('e => e.outerHTML')}"
+
+
+def assert_images_have_alt(page) -> None:
     images = page.locator("img")
     for index in range(images.count()):
         assert images.nth(index).get_attribute("alt") is not None, f"{page.url}: an image without alt text"
+
+
+def assert_accessible_basics(page) -> None:
+    """One h1, a label for every visible form field, alt text on every image."""
+    assert page.locator("h1").count() == 1, f"{page.url}: expected one <h1>"
+    assert_fields_labelled(page)
+    assert_images_have_alt(page)
