@@ -5,6 +5,8 @@
 #   make test   ruff check and pytest on PostgreSQL and Redis (throwaway servers if none answer)
 #   make lint   ruff check and ruff format --check
 #   make fmt    ruff format and ruff check --fix
+#   make bench  benchmarks on production settings with 100k books (bench/run.sh): table + bench/results.json
+#   make screenshots  PNGs of the main pages on the demo data into docs/screenshots/ (chromium)
 #   make clean  remove var/ and caches (keeps .venv); make distclean also removes .venv
 #
 # Variables: PYTHON (python3), PORT (8000) for run; PYTEST_WORKERS (2) and PYTEST_ARGS for test,
@@ -25,10 +27,10 @@ PYTEST_ARGS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv install run test lint fmt clean distclean
+.PHONY: help venv install run test lint fmt clean distclean bench screenshots
 
 help:
-	@sed -n '1,11s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '1,13s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
 venv install: $(STAMP)
 	@:
@@ -61,6 +63,14 @@ test: $(STAMP) $(CHROMIUM)
 	@ruff=0; $(BIN)/ruff check . || ruff=$$?; \
 	scripts/test-services.sh $(BIN)/pytest -n $(PYTEST_WORKERS) --create-db $(PYTEST_ARGS) || exit $$?; \
 	if [ $$ruff != 0 ]; then echo "make test: the tests passed but ruff check failed (see above)" >&2; exit $$ruff; fi
+
+# Benchmarks on the production stack (gunicorn, PostgreSQL, Redis) with 100k books: see bench/run.sh.
+bench: $(STAMP)
+	@bench/run.sh
+
+# Seeds the demo data in a throwaway test database and photographs the pages at 1280x900.
+screenshots: $(STAMP) $(CHROMIUM)
+	@SCREENSHOTS=1 scripts/test-services.sh $(BIN)/pytest --create-db -q bookstore/tests/browser/test_screenshots.py
 
 lint: $(STAMP)
 	@$(BIN)/ruff check .

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator as DjangoPaginator
 from django.http import Http404
 from django.urls import reverse
 from rest_framework import exceptions, serializers, status
@@ -123,11 +124,26 @@ class StrictInputSerializer(serializers.Serializer):
 
 
 class StandardPagination(PageNumberPagination):
-    """``?page=`` and ``?page_size=`` up to 100 (SPEC section 4)."""
+    """``?page=`` and ``?page_size=`` up to 100 (SPEC section 4).
+
+    ``paginate_queryset(..., count=n)`` takes a count the caller already knows (a cached
+    one, see ``catalog.selectors.book_count``), so the page costs no ``COUNT(*)`` scan.
+    """
 
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+    known_count: int | None = None
+
+    def django_paginator_class(self, object_list, per_page) -> DjangoPaginator:
+        paginator = DjangoPaginator(object_list, per_page)
+        if self.known_count is not None:
+            paginator.count = self.known_count  # replaces the cached_property's query
+        return paginator
+
+    def paginate_queryset(self, queryset, request, view=None, count: int | None = None):
+        self.known_count = count
+        return super().paginate_queryset(queryset, request, view=view)
 
 
 __all__ = [

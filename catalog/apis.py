@@ -40,7 +40,7 @@ from reservations.services import delete_book
 
 from .filters import MAX_ID, ORDERING_FIELDS, SEARCH_MAX_LENGTH
 from .models import Book, Genre
-from .selectors import book_detail, book_get, book_list, city_list, genre_list
+from .selectors import book_count, book_detail, book_get, book_list, cached_book_page, city_list, genre_list
 from .services import create_book, update_book
 
 MAX_PRICE = 10**12  # toman; far above any book, far below the database's limit
@@ -61,11 +61,15 @@ INVALID_BOOK = error(
 
 
 def paginated(
-    request: Request, view: APIView, items: QuerySet, serializer_class: type[serializers.Serializer]
+    request: Request,
+    view: APIView,
+    items: QuerySet,
+    serializer_class: type[serializers.Serializer],
+    count: int | None = None,
 ) -> Response:
     """One page of `items` as ``{count, next, previous, results}`` (SPEC section 4)."""
     paginator = StandardPagination()
-    page = paginator.paginate_queryset(items, request, view=view)
+    page = paginator.paginate_queryset(items, request, view=view, count=count)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 
@@ -250,8 +254,14 @@ class BookListCreateApi(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        books = book_list(filters=request.query_params)
-        return paginated(request, self, books, BookOutputSerializer)
+        # The same for every user: cached in Redis until a book or reservation changes.
+        def build() -> dict:
+            books = book_list(filters=request.query_params)
+            count = book_count(books, request.query_params)
+            return paginated(request, self, books, BookOutputSerializer, count=count).data
+
+        where = f"{request.scheme}://{request.get_host()}"
+        return Response(cached_book_page(request.query_params, build, where=where))
 
     @extend_schema(
         summary="Add a book",

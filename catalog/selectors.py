@@ -1,8 +1,25 @@
-"""Reads of the catalog for pages and the API: genres, cities, books with their availability."""
+"""Reads of the catalog for pages and the API: genres, cities, books with their availability.
 
-from collections.abc import Mapping
+The book list is served from the shared cache (Redis in production) under a *catalog
+version*: every change to a book or its reservations bumps the version when its
+transaction commits (``catalog_changed``), so the next request reads the database again.
+A cached page is also rebuilt after ``CATALOG_CACHE_SECONDS``, since availability changes
+with time alone: a loan whose end has come frees its unit at once (R16); one request
+rebuilds it while the others get the previous page for that moment. The version is
+read before the database, so a page built from data older than a commit is only ever
+stored under the version that commit made stale.
+"""
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from urllib.parse import urlencode
 
+from django.core.cache import cache, caches
+from django.core.cache.backends.db import BaseDatabaseCache
+from django.db import transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -13,6 +30,96 @@ from reservations.models import Reservation
 
 from .filters import BookFilter
 from .models import Book, Genre
+
+logger = logging.getLogger(__name__)
+
+CATALOG_VERSION_KEY = "catalog:version"
+# Bumped only when books are added or deleted: the count of the unfiltered list.
+CATALOG_COUNT_VERSION_KEY = "catalog:count-version"
+CATALOG_CACHE_SECONDS = 10
+# Query parameters that do not change which books a list holds.
+PAGE_PARAMETERS = ("page", "page_size", "ordering")
+
+
+def bump_catalog_version(*, books_added_or_deleted: bool = False) -> None:
+    """Make every cached book list stale now (and the list's count, if books came or went).
+
+    A cache that does not answer never fails the change that called this: it is logged,
+    and no page outlives CATALOG_CACHE_SECONDS anyway.
+    """
+    stamp = time.time_ns()  # never reused, even if Redis lost the key meanwhile
+    values = {CATALOG_VERSION_KEY: stamp}
+    if books_added_or_deleted:
+        values[CATALOG_COUNT_VERSION_KEY] = stamp
+    try:
+        if isinstance(caches["default"], BaseDatabaseCache):
+            # The embedded default keeps the cache in the database: in a savepoint, so a
+            # failure there cannot abort the caller's transaction.
+            with transaction.atomic():
+                cache.set_many(values, timeout=None)
+        else:
+            cache.set_many(values, timeout=None)
+    except Exception:
+        logger.exception("Could not mark the cached catalog stale")
+
+
+def catalog_changed(*, books_added_or_deleted: bool = False) -> None:
+    """Call inside a transaction that changes books or reservations: cached lists go stale.
+
+    The version is bumped now, so this transaction's own later reads are fresh, and again
+    at commit: a request that read the first new version before the commit, and so the
+    old rows, cached its page under a version the commit leaves behind.
+    """
+    bump_catalog_version(books_added_or_deleted=books_added_or_deleted)
+    transaction.on_commit(lambda: bump_catalog_version(books_added_or_deleted=books_added_or_deleted), robust=True)
+
+
+def _key(prefix: str, version: object, params: Mapping[str, str] | object, extra: str = "") -> str:
+    items = sorted(params.lists()) if hasattr(params, "lists") else sorted(params.items())
+    digest = hashlib.sha256(f"{extra}?{urlencode(items, doseq=True)}".encode()).hexdigest()[:32]
+    return f"catalog:{prefix}:{version}:{digest}"
+
+
+def cached_book_page(params: Mapping[str, str], build: Callable[[], dict], *, where: str = "") -> dict:
+    """The book list page for `params`, from the cache or made by `build()` and cached.
+
+    `where` names what else the page depends on (the scheme and host of its next/previous links).
+    """
+    try:
+        key = _key("page", cache.get(CATALOG_VERSION_KEY, 0), params, where)
+        entry = cache.get(key)
+    except Exception:
+        logger.exception("The cache does not answer: building the book list page")
+        return build()
+    now = time.time()
+    if entry is not None:
+        fresh_until, page = entry
+        # Past its time, one request rebuilds the page while the others keep the old one
+        # for the moment that takes, rather than all rebuilding it at once.
+        if now < fresh_until or not cache.add(f"{key}:rebuilding", 1, timeout=5):
+            return page
+    page = build()
+    cache.set(key, (now + CATALOG_CACHE_SECONDS, page), 2 * CATALOG_CACHE_SECONDS)
+    cache.delete(f"{key}:rebuilding")
+    return page
+
+
+def book_count(books: QuerySet[Book], filters: Mapping[str, str]) -> int:
+    """How many books the list `books` (made from `filters`) holds, cached like its pages.
+
+    The unfiltered count changes only when books are added or deleted, so it is kept
+    until then: 100,000 rows are counted once, not on every page.
+    """
+    selecting = {name: value for name, value in filters.items() if name not in PAGE_PARAMETERS}
+    if selecting:
+        key, timeout = _key("count", cache.get(CATALOG_VERSION_KEY, 0), selecting), CATALOG_CACHE_SECONDS
+    else:
+        key, timeout = _key("count", cache.get(CATALOG_COUNT_VERSION_KEY, 0), {}), 24 * 60 * 60
+    count = cache.get(key)
+    if count is None:
+        count = books.count()
+        cache.set(key, count, timeout)
+    return count
 
 
 def _count_per_book(reservations: QuerySet[Reservation]) -> Coalesce:

@@ -12,6 +12,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
 from django.http import Http404
 from django.utils import timezone
 
@@ -22,6 +24,7 @@ from bookstore.transactions import atomic_with_retry
 from reservations.services import lock_book, set_book_units
 
 from .models import Book, Genre
+from .selectors import catalog_changed
 
 EDITABLE_FIELDS = ("title", "isbn", "price", "genre", "description")
 
@@ -72,6 +75,7 @@ def create_book(
     _save_checking_isbn(book)
     book.authors.set(chosen)
     book.refresh_search_document()
+    catalog_changed(books_added_or_deleted=True)
     return book
 
 
@@ -99,6 +103,14 @@ def update_book(*, book: Book, by: User, data: Mapping[str, Any], now: datetime 
         locked.authors.set(authors)
     locked.refresh_search_document()
     return locked
+
+
+@receiver(post_save, sender=Book, dispatch_uid="catalog_book_saved")
+@receiver(post_delete, sender=Book, dispatch_uid="catalog_book_deleted")
+@receiver(m2m_changed, sender=Book.authors.through, dispatch_uid="catalog_book_authors_changed")
+def _book_changed(sender, **kwargs) -> None:
+    """Any save of a book (the admin site's too) makes cached book lists stale at commit."""
+    catalog_changed(books_added_or_deleted=kwargs.get("created", False) or "origin" in kwargs)
 
 
 __all__ = ["create_book", "update_book"]

@@ -8,9 +8,12 @@ what makes free units exact (R9) and the queue served before any newcomer (R13);
 
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from accounts.models import Customer, Notification, TierRule
+from accounts.models import Customer, Notification, Tier, TierRule
 from accounts.services import notify
 from billing.exceptions import InsufficientFunds
 from billing.models import TransactionKind
@@ -18,6 +21,7 @@ from billing.services import debit_wallet, lock_customer
 from bookstore.formatting import local_time
 from bookstore.transactions import atomic_with_retry
 from catalog.models import Book
+from catalog.selectors import catalog_changed
 
 from .exceptions import (
     AlreadyReserved,
@@ -32,13 +36,15 @@ from .exceptions import (
     SubscriptionRequired,
     UnitsBelowOnLoan,
 )
-from .models import EndReason, Reservation, Status
+from .models import LIVE_STATUSES, EndReason, Reservation, Status
 from .pricing import quote
 
 
 def lock_book(book: Book | int, *, skip_locked: bool = False) -> Book | None:
     """Return the book's row re-read under a row lock (None if skipped while locked)."""
     book_id = book if isinstance(book, int) else book.pk
+    # Whoever locks a book changes it or its reservations: cached catalog pages go stale at commit.
+    catalog_changed()
     return Book.objects.select_for_update(skip_locked=skip_locked).filter(pk=book_id).first()
 
 
@@ -76,7 +82,8 @@ def _start_loan(book: Book, reservation: Reservation, customer: Customer, at: da
         customer=customer,
         amount=price.price,
         kind=TransactionKind.RESERVATION,
-        reference=f"Reservation #{reservation.pk}: {book.title} × {reservation.days} days"
+        # The title is isolated (U+2068…U+2069) so a Persian title does not reorder the line.
+        reference=f"Reservation #{reservation.pk}: \u2068{book.title}\u2069 × {reservation.days} days"
         + (f" (−{price.discount}%)" if price.discount else ""),
         now=at,
     )
@@ -96,6 +103,19 @@ def _promotion_refusal(reservation: Reservation, customer: Customer, now: dateti
     return None
 
 
+def _first_in_queue(book: Book, now: datetime) -> Reservation | None:
+    """The entry ``in_queue_order(now)`` puts first (R12), found through the queue index.
+
+    The earliest entry of a customer Premium at `now`, else the earliest entry. Each query
+    walks ``reservation_queue_idx`` in request order and stops at its first match, where
+    one query sorting the whole queue by priority would read all of it (10,000 entries:
+    30 ms; make bench).
+    """
+    queued = Reservation.objects.filter(book=book).queued().select_related("customer").order_by("requested_at", "id")
+    premium = queued.filter(customer__tier=Tier.PREMIUM, customer__subscription_ends_at__gt=now).first()
+    return premium or queued.first()
+
+
 def serve_queue(*, book: Book, now: datetime) -> list[Reservation]:
     """Give each free unit of the locked `book` to the queue in R12 order (R13).
 
@@ -105,9 +125,10 @@ def serve_queue(*, book: Book, now: datetime) -> list[Reservation]:
     """
     promoted: list[Reservation] = []
     while book.free_units > 0:
-        entry = Reservation.objects.filter(book=book).in_queue_order(now).select_related("customer").first()
+        entry = _first_in_queue(book, now)
         if entry is None:
             break
+        _commit_durably()  # money moves or a customer is told: never an asynchronous commit
         customer = lock_customer(entry.customer_id)
         refusal = _promotion_refusal(entry, customer, now)
         if refusal:
@@ -138,18 +159,31 @@ def _release(book: Book, reservation: Reservation, *, status: str, at: datetime)
 
 
 def _expire_due(book: Book, now: datetime) -> int:
-    """Expire the locked book's reservations whose end has come and serve its queue (R16, R13)."""
+    """Expire the locked book's reservations whose end has come and serve its queue (R16, R13).
+
+    Two statements whatever their number: one UPDATE of the reservations (each ends at
+    its own ``ends_at``), one of the book.
+    """
     due = list(Reservation.objects.filter(book=book).due(now).order_by("ends_at", "id"))
+    if not due:
+        return 0
     for reservation in due:
-        _release(book, reservation, status=Status.EXPIRED, at=reservation.ends_at)
-    if due:
-        serve_queue(book=book, now=now)
+        reservation.finish(status=Status.EXPIRED, at=reservation.ends_at)  # checks the transition
+    Reservation.objects.filter(pk__in=[reservation.pk for reservation in due]).update(
+        status=Status.EXPIRED, ended_at=F("ends_at"), end_reason=Status.EXPIRED
+    )
+    book.units_on_loan -= len(due)
+    book.save(update_fields=["units_on_loan"])
+    serve_queue(book=book, now=now)
     return len(due)
 
 
 @atomic_with_retry()
-def reserve(*, customer: Customer, book: Book, days: int, now: datetime | None = None) -> Reservation:
-    """Reserve `book` for `days` (R1, R4, R8–R12): active at once if a unit is free, else queued."""
+def reserve(*, customer: Customer, book: Book | int, days: int, now: datetime | None = None) -> Reservation:
+    """Reserve `book` for `days` (R1, R4, R8–R12): active at once if a unit is free, else queued.
+
+    `book` may be a book's id: an id naming no book raises ValidationError on ``book``.
+    """
     now = now or timezone.now()
     # Cheap refusals first, then the same checks again on the locked rows.
     rule = customer.rule_at(now)
@@ -158,18 +192,25 @@ def reserve(*, customer: Customer, book: Book, days: int, now: datetime | None =
     _validate_days(days, rule)
 
     book = lock_book(book)
+    if book is None:  # a book id that names no book (the API passes the id, not a row)
+        raise ValidationError({"book": ["No such book."]}, code="does_not_exist")
     _expire_due(book, now)  # an overdue loan never blocks a unit (R16)
     customer = lock_customer(customer)
     rule = customer.rule_at(now)
     if rule is None:
         raise SubscriptionRequired()
     _validate_days(days, rule)
-    if Reservation.objects.filter(customer=customer, book=book).live().exists():
+    # One query for both checks: a live entry for this book (R8) and the running loans (R10).
+    mine = Reservation.objects.filter(customer=customer).aggregate(
+        live_here=Count("pk", filter=Q(book=book, status__in=LIVE_STATUSES)),
+        active=Count("pk", filter=Q(status=Status.ACTIVE, ends_at__gt=now)),
+    )
+    if mine["live_here"]:
         raise AlreadyReserved()
 
     reservation = Reservation(customer=customer, book=book, days=days, requested_at=now, status=Status.QUEUED)
     if book.free_units > 0:
-        if _active_count(customer, now) >= rule.max_active:
+        if mine["active"] >= rule.max_active:
             raise ReservationLimitReached(
                 f"Your {customer.get_tier_display()} tier allows {rule.max_active} active reservations."
             )
@@ -253,25 +294,82 @@ def remove_from_queue_by_admin(*, reservation: Reservation, now: datetime | None
 def expire_due_reservations(*, now: datetime | None = None, batch_size: int = 500) -> int:
     """End every reservation whose time is up and serve the queues (R16, R13); safe to rerun.
 
-    Each book is handled in its own transaction; a book locked by another worker or
-    request is skipped: a reserve or return on it expires its due loans itself, and
-    anything else leaves them for the next sweep, which R16 allows since an overdue
-    loan blocks nobody.
+    Up to `batch_size` books are handled, EXPIRE_BOOKS_PER_TRANSACTION to a transaction;
+    a book locked by another worker or request is skipped: a reserve or return on it
+    expires its due loans itself, and anything else leaves them for the next sweep,
+    which R16 allows since an overdue loan blocks nobody.
     """
     now = now or timezone.now()
     book_ids = list(
         Reservation.objects.due(now).order_by("book_id").values_list("book_id", flat=True).distinct()[:batch_size]
     )
     expired = 0
-    for book_id in book_ids:
-        expired += _expire_book(book_id, now)
+    for start in range(0, len(book_ids), EXPIRE_BOOKS_PER_TRANSACTION):
+        expired += _expire_books(book_ids[start : start + EXPIRE_BOOKS_PER_TRANSACTION], now)
     return expired
 
 
+# Books whose due loans one sweep transaction ends: a few statements for all of them, not
+# per book (10,000 due loans in about a second; make bench), and locks held briefly.
+EXPIRE_BOOKS_PER_TRANSACTION = 10
+
+
 @atomic_with_retry()
-def _expire_book(book_id: int, now: datetime) -> int:
-    book = lock_book(book_id, skip_locked=True)
-    return _expire_due(book, now) if book is not None else 0
+def _expire_books(book_ids: list[int], now: datetime) -> int:
+    """Expire the due loans of the books of `book_ids` not locked elsewhere, then serve their queues.
+
+    The same as ``_expire_due`` on each book, in set statements: the books locked in one
+    statement (skipping locked ones), their due loans read and ended in one each, units
+    on loan written in one; only books with a queue are then served one by one (R13).
+    """
+    catalog_changed()
+    books = {
+        book.pk: book
+        for book in Book.objects.select_for_update(skip_locked=True).filter(pk__in=book_ids).order_by("pk")
+    }
+    if not books:
+        return 0
+    # Expiring alone is redone by the next sweep if a crash loses it, and an overdue loan
+    # blocks nobody meanwhile (R16): its commit need not wait for the disk. Serving a
+    # queue switches back to a durable commit (serve_queue).
+    _set_synchronous_commit(False)
+    try:
+        due = list(Reservation.objects.filter(book_id__in=books).due(now).order_by("book_id", "ends_at", "id"))
+        if not due:
+            return 0
+        for reservation in due:
+            reservation.finish(status=Status.EXPIRED, at=reservation.ends_at)  # checks the transition
+            books[reservation.book_id].units_on_loan -= 1
+        Reservation.objects.filter(pk__in=[reservation.pk for reservation in due]).update(
+            status=Status.EXPIRED, ended_at=F("ends_at"), end_reason=Status.EXPIRED
+        )
+        released = [books[book_id] for book_id in dict.fromkeys(reservation.book_id for reservation in due)]
+        Book.objects.bulk_update(released, ["units_on_loan"])
+        waiting = set(
+            Reservation.objects.filter(book_id__in=[book.pk for book in released])
+            .queued()
+            .values_list("book_id", flat=True)
+            .distinct()
+        )
+        for book in released:
+            if book.pk in waiting:
+                serve_queue(book=book, now=now)
+        return len(due)
+    finally:
+        connection.bookstore_async_commit = False  # SET LOCAL ends with the transaction
+
+
+def _set_synchronous_commit(on: bool) -> None:
+    """PostgreSQL's synchronous_commit for the rest of this transaction; nothing elsewhere."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL synchronous_commit TO {'ON' if on else 'OFF'}")
+        connection.bookstore_async_commit = not on
+
+
+def _commit_durably() -> None:
+    if getattr(connection, "bookstore_async_commit", False):
+        _set_synchronous_commit(True)
 
 
 @atomic_with_retry()
@@ -303,6 +401,7 @@ def delete_book(*, book: Book, now: datetime | None = None) -> None:
         raise BookHasLiveReservations()
     Reservation.objects.filter(book=locked).delete()
     locked.delete()
+    catalog_changed(books_added_or_deleted=True)
 
 
 __all__ = [

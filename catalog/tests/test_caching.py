@@ -1,0 +1,196 @@
+"""The cached book list (catalog.selectors): served from Redis, never stale after a change.
+
+Every change to a book or its reservations must show in the very next response:
+availability (R9), queue length (R12), titles, and the count of the list.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import Role, Tier
+from accounts.tests.factories import AuthorFactory, UserFactory
+from catalog.models import Book
+from catalog.services import create_book, update_book
+from catalog.tests.factories import GenreFactory, make_isbn13
+from reservations.models import Reservation, Status
+from reservations.services import (
+    delete_book,
+    expire_due_reservations,
+    leave_queue,
+    reserve,
+    return_reservation,
+    set_book_units,
+)
+
+pytestmark = pytest.mark.django_db
+
+BOOKS = reverse("api:book-list")
+
+
+def listed(client, book: Book, **params) -> dict | None:
+    """The book as the (possibly cached) list shows it, or None if it is not on the page."""
+    body = client.get(BOOKS, {"page_size": 100, **params}).json()
+    return next((row for row in body["results"] if row["id"] == book.pk), None)
+
+
+def test_a_repeated_list_is_served_from_the_cache_without_queries(client, make_book):
+    make_book(units=2)
+    first = client.get(BOOKS).json()
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(BOOKS).json()
+    assert second == first
+    assert len(queries) == 0
+
+
+def test_the_list_costs_a_fixed_number_of_queries_and_the_count_is_cached(client, make_book):
+    """Queries per page do not grow with the page (list <= 5); the total is counted once."""
+    for _ in range(30):
+        make_book(units=1)
+    with CaptureQueriesContext(connection) as first_page:
+        client.get(BOOKS, {"page_size": 5})
+    with CaptureQueriesContext(connection) as big_page:
+        client.get(BOOKS, {"page_size": 25, "page": 1})
+    assert len(first_page) <= 5
+    assert len(big_page) == len(first_page) - 1  # the same queries less the COUNT, which was cached
+    assert not any("__count" in query["sql"] for query in big_page.captured_queries)
+
+
+def test_reserving_shows_in_the_next_list_R9(client, make_book, make_customer, now):
+    book = make_book(units=1)
+    customer = make_customer(Tier.PLUS, balance=50_000)
+    assert listed(client, book)["available_units"] == 1
+    reserve(customer=customer, book=book, days=2)
+    assert listed(client, book)["available_units"] == 0
+    assert listed(client, book, available="true") is None
+
+
+def test_queueing_and_leaving_show_in_the_next_list_R12_R14(client, make_book, make_customer):
+    book = make_book(units=1)
+    holder = make_customer(Tier.PLUS, balance=50_000)
+    waiting = make_customer(Tier.PLUS, balance=50_000)
+    reserve(customer=holder, book=book, days=2)
+    assert listed(client, book)["queue_length"] == 0
+    queued = reserve(customer=waiting, book=book, days=2)
+    assert listed(client, book)["queue_length"] == 1
+    leave_queue(customer=waiting, reservation=queued)
+    assert listed(client, book)["queue_length"] == 0
+
+
+def test_a_return_serving_the_queue_shows_in_the_next_list_R13_R15(client, make_book, make_customer):
+    book = make_book(units=1)
+    holder = make_customer(Tier.PLUS, balance=50_000)
+    waiting = make_customer(Tier.PLUS, balance=50_000)
+    loan = reserve(customer=holder, book=book, days=2)
+    reserve(customer=waiting, book=book, days=2)
+    assert listed(client, book)["queue_length"] == 1
+    return_reservation(customer=holder, reservation=loan)
+    row = listed(client, book)
+    assert (row["available_units"], row["queue_length"]) == (0, 0)
+    return_reservation(customer=waiting, reservation=Reservation.objects.get(customer=waiting))
+    assert listed(client, book)["available_units"] == 1
+
+
+def test_the_expiry_sweep_shows_in_the_next_list_R16(client, make_book, make_customer, now):
+    book = make_book(units=1)
+    customer = make_customer(Tier.PLUS, balance=50_000)
+    reserve(customer=customer, book=book, days=1, now=now - timedelta(days=2))
+    assert listed(client, book)["available_units"] == 1  # an overdue loan blocks nobody
+    waiting = make_customer(Tier.PLUS, balance=50_000)
+    reserve(customer=waiting, book=book, days=1, now=now - timedelta(days=2))
+    assert listed(client, book)["queue_length"] == 1
+    assert expire_due_reservations() == 1
+    row = listed(client, book)
+    assert (row["available_units"], row["queue_length"]) == (0, 0)  # the waiting customer got it
+
+
+def test_creating_and_deleting_books_change_the_list_and_its_count(client, make_book):
+    make_book(units=1)
+    assert client.get(BOOKS).json()["count"] == 1
+    author = AuthorFactory().user
+    added = create_book(by=author, title="Fresh", isbn=make_isbn13(999), price=1_000, genre=GenreFactory(), units=1)
+    body = client.get(BOOKS).json()
+    assert body["count"] == 2
+    assert added.pk in [row["id"] for row in body["results"]]
+    delete_book(book=added)
+    body = client.get(BOOKS).json()
+    assert body["count"] == 1
+    assert added.pk not in [row["id"] for row in body["results"]]
+
+
+def test_updating_a_book_shows_in_the_next_list_and_search(client, make_book, make_customer):
+    book = make_book(units=1, title="Old title")
+    admin = UserFactory(role=Role.ADMIN)
+    assert listed(client, book)["title"] == "Old title"
+    assert listed(client, book, search="brandnew") is None
+    update_book(book=book, by=admin, data={"title": "Brandnew title"})
+    assert listed(client, book)["title"] == "Brandnew title"
+    assert listed(client, book, search="brandnew") is not None
+    set_book_units(book=book, units=3)
+    assert listed(client, book)["available_units"] == 3
+
+
+def test_a_direct_save_such_as_the_admin_sites_shows_in_the_next_list(client, make_book):
+    book = make_book(units=1, title="Before")
+    assert listed(client, book)["title"] == "Before"
+    book.title = "After"
+    book.save()
+    assert listed(client, book)["title"] == "After"
+
+
+def test_a_change_through_the_api_shows_in_the_next_list(client, make_book, make_customer):
+    from accounts.services import issue_tokens
+
+    book = make_book(units=1)
+    customer = make_customer(Tier.PLUS, balance=50_000)
+    assert listed(client, book)["available_units"] == 1
+    token = issue_tokens(customer.user)["access"]
+    response = client.post(
+        reverse("api:reservation-list"),
+        {"book": book.pk, "days": 1},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 201
+    assert Reservation.objects.get(book=book).status == Status.ACTIVE
+    assert listed(client, book)["available_units"] == 0
+
+
+def test_pages_of_different_hosts_do_not_share_links(client, make_book, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "other.example"]
+    for _ in range(3):
+        make_book(units=1)
+    first = client.get(BOOKS, {"page_size": 1}).json()
+    other = client.get(BOOKS, {"page_size": 1}, HTTP_HOST="other.example").json()
+    assert first["next"].startswith("http://testserver/")
+    assert other["next"].startswith("http://other.example/")
+
+
+def test_a_page_past_its_time_is_rebuilt_by_one_request_while_others_get_the_old_one():
+    """No stampede: the first request after CATALOG_CACHE_SECONDS rebuilds, the rest wait for nobody."""
+    from django.core.cache import cache
+
+    from catalog.selectors import _key, cached_book_page
+
+    built = []
+
+    def build(label):
+        def _build():
+            built.append(label)
+            return {"page": label}
+
+        return _build
+
+    assert cached_book_page({"page": "1"}, build("first")) == {"page": "first"}
+    assert cached_book_page({"page": "1"}, build("second")) == {"page": "first"}  # fresh: cached
+    key = _key("page", cache.get("catalog:version", 0), {"page": "1"}, "")
+    fresh_until, page = cache.get(key)
+    cache.set(key, (fresh_until - 3600, page))  # now past its time
+    cache.add(f"{key}:rebuilding", 1)  # another request is rebuilding it
+    assert cached_book_page({"page": "1"}, build("third")) == {"page": "first"}
+    cache.delete(f"{key}:rebuilding")
+    assert cached_book_page({"page": "1"}, build("fourth")) == {"page": "fourth"}
+    assert built == ["first", "fourth"]
