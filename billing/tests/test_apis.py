@@ -9,6 +9,7 @@ from django.utils.dateparse import parse_datetime
 from accounts.models import Role, Tier
 from accounts.tests.factories import AuthorFactory, UserFactory
 from billing.models import TransactionKind, WalletTransaction
+from bookstore.tests.api_assertions import assert_error, assert_invalid
 
 pytestmark = pytest.mark.django_db
 
@@ -17,21 +18,6 @@ CHARGE = "/api/v1/wallet/charge/"
 SUBSCRIPTION = "/api/v1/subscription/"
 TRANSACTION_FIELDS = {"id", "amount", "kind", "reference", "balance_after", "created_at"}
 DAY = timedelta(days=1)
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    """The SPEC error body (R26): `detail` text and a stable `code`."""
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["code"] == code
-    assert isinstance(body["detail"], str) and body["detail"]
-    return body
-
-
-def assert_invalid(response, field: str) -> dict:
-    body = assert_error(response, 400, "invalid")
-    assert field in body["errors"], body
-    return body
 
 
 @pytest.fixture

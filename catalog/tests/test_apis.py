@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import City, Role
 from accounts.tests.factories import AuthorFactory, CityFactory, UserFactory
+from bookstore.tests.api_assertions import assert_error
 from catalog.models import Book, Genre
 from catalog.services import create_book
 from catalog.tests.factories import BookFactory, GenreFactory, make_isbn13
@@ -79,14 +80,6 @@ def payload(genre):
         "description": "رمانی از صادق هدایت",
         "units": 3,
     }
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["code"] == code, body
-    assert body["detail"]
-    return body
 
 
 # cities/ and genres/ -----------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.utils.duration import duration_iso_string
 from accounts.models import Notification, Role, Tier
 from accounts.tests.factories import AuthorFactory, UserFactory
 from billing.models import WalletTransaction
+from bookstore.tests.api_assertions import assert_error, assert_invalid
 from reservations.models import EndReason, Reservation, Status
 from reservations.selectors import estimated_wait, position_in_queue, queue_places
 from reservations.services import reserve
@@ -43,21 +44,6 @@ RESERVATION_FIELDS = {
 
 def detail_url(reservation) -> str:
     return f"{URL}{reservation.pk}/"
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    """The SPEC error body (R26): `detail` text and a stable `code`."""
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["code"] == code
-    assert isinstance(body["detail"], str) and body["detail"]
-    return body
-
-
-def assert_invalid(response, field: str) -> dict:
-    body = assert_error(response, 400, "invalid")
-    assert field in body["errors"], body
-    return body
 
 
 @pytest.fixture
