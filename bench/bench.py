@@ -47,6 +47,9 @@ from reservations.services import expire_due_reservations, return_reservation  #
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", 10))
 WORKERS = int(os.environ.get("BENCH_WORKERS", 4))
+# Threads per worker (gthread): a reserve spends most of its time waiting on PostgreSQL,
+# so threads could overlap those waits; measured with 4 they did not pay here (README).
+THREADS = int(os.environ.get("BENCH_THREADS", "1"))
 FIXTURES = json.loads(Path(os.environ.get("BENCH_FIXTURES", BASE_DIR / "var" / "bench" / "fixtures.json")).read_text())
 RESULTS_FILE = BASE_DIR / "bench" / "results.json"
 RELEASES = 20
@@ -83,6 +86,7 @@ class Gunicorn:
                 str(BASE_DIR / ".venv" / "bin" / "gunicorn"),
                 "bookstore.wsgi:application",
                 f"--workers={WORKERS}",
+                f"--threads={THREADS}",
                 f"--bind=127.0.0.1:{port}",
                 "--log-level=warning",
                 "--backlog=2048",
