@@ -158,24 +158,33 @@ def _release(book: Book, reservation: Reservation, *, status: str, at: datetime)
     book.save(update_fields=["units_on_loan"])
 
 
-def _expire_due(book: Book, now: datetime) -> int:
-    """Expire the locked book's reservations whose end has come and serve its queue (R16, R13).
+def _end_due_loans(books: dict[int, Book], now: datetime) -> tuple[int, list[Book]]:
+    """End the locked books' loans whose end has come, each at its own ``ends_at`` (R16).
 
-    Two statements whatever their number: one UPDATE of the reservations (each ends at
-    its own ``ends_at``), one of the book.
+    Set statements whatever their number: one UPDATE of the reservations, one of the
+    books' units on loan. Returns how many ended and the books that got units back; the
+    caller serves their queues (R13).
     """
-    due = list(Reservation.objects.filter(book=book).due(now).order_by("ends_at", "id"))
+    due = list(Reservation.objects.filter(book_id__in=books).due(now).order_by("book_id", "ends_at", "id"))
     if not due:
-        return 0
+        return 0, []
     for reservation in due:
         reservation.finish(status=Status.EXPIRED, at=reservation.ends_at)  # checks the transition
+        books[reservation.book_id].units_on_loan -= 1
     Reservation.objects.filter(pk__in=[reservation.pk for reservation in due]).update(
         status=Status.EXPIRED, ended_at=F("ends_at"), end_reason=Status.EXPIRED
     )
-    book.units_on_loan -= len(due)
-    book.save(update_fields=["units_on_loan"])
-    serve_queue(book=book, now=now)
-    return len(due)
+    released = [books[book_id] for book_id in dict.fromkeys(reservation.book_id for reservation in due)]
+    Book.objects.bulk_update(released, ["units_on_loan"])
+    return len(due), released
+
+
+def _expire_due(book: Book, now: datetime) -> int:
+    """Expire the locked book's reservations whose end has come and serve its queue (R16, R13)."""
+    expired, released = _end_due_loans({book.pk: book}, now)
+    if released:
+        serve_queue(book=book, now=now)
+    return expired
 
 
 @atomic_with_retry()
@@ -334,17 +343,7 @@ def _expire_books(book_ids: list[int], now: datetime) -> int:
     # queue switches back to a durable commit (serve_queue).
     _set_synchronous_commit(False)
     try:
-        due = list(Reservation.objects.filter(book_id__in=books).due(now).order_by("book_id", "ends_at", "id"))
-        if not due:
-            return 0
-        for reservation in due:
-            reservation.finish(status=Status.EXPIRED, at=reservation.ends_at)  # checks the transition
-            books[reservation.book_id].units_on_loan -= 1
-        Reservation.objects.filter(pk__in=[reservation.pk for reservation in due]).update(
-            status=Status.EXPIRED, ended_at=F("ends_at"), end_reason=Status.EXPIRED
-        )
-        released = [books[book_id] for book_id in dict.fromkeys(reservation.book_id for reservation in due)]
-        Book.objects.bulk_update(released, ["units_on_loan"])
+        expired, released = _end_due_loans(books, now)
         waiting = set(
             Reservation.objects.filter(book_id__in=[book.pk for book in released])
             .queued()
@@ -354,7 +353,7 @@ def _expire_books(book_ids: list[int], now: datetime) -> int:
         for book in released:
             if book.pk in waiting:
                 serve_queue(book=book, now=now)
-        return len(due)
+        return expired
     finally:
         connection.bookstore_async_commit = False  # SET LOCAL ends with the transaction
 
