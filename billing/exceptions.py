@@ -36,6 +36,13 @@ class InvalidIdempotencyKey(InvalidInput):
     default_message = "The Idempotency-Key must be 1 to 255 printable ASCII characters."
 
 
+class OfferChanged(Conflict):
+    """The subscription changed after the offer was shown: a stale or repeated Pay (R18)."""
+
+    code = "offer_changed"
+    default_message = "Your subscription changed since this offer was made."
+
+
 class InvalidSubscription(InvalidInput):
     code = "invalid_subscription"
     default_message = "Choose plus or premium for 1 to 12 months."

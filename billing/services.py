@@ -18,6 +18,7 @@ from .exceptions import (
     InvalidAmount,
     InvalidIdempotencyKey,
     InvalidSubscription,
+    OfferChanged,
     PaymentDeclined,
 )
 from .gateways import get_gateway
@@ -175,13 +176,25 @@ def quote_subscription(*, customer: Customer, tier: str, months: int, now: datet
     return SubscriptionPurchase(tier=tier, ends_at=ends_at, charged=charged, refunded=refunded)
 
 
+def offer_state(customer: Customer) -> str:
+    """What an offer is made for: the subscription as it stands (tier and end)."""
+    ends_at = customer.subscription_ends_at.isoformat() if customer.subscription_ends_at else ""
+    return f"{customer.tier}|{ends_at}"
+
+
 @atomic_with_retry()
 def buy_subscription(
-    *, customer: Customer, tier: str, months: int, now: datetime | None = None
+    *, customer: Customer, tier: str, months: int, now: datetime | None = None, offer: str | None = None
 ) -> SubscriptionPurchase:
-    """Buy, renew or upgrade a subscription from the wallet (R18, R11 on a short wallet)."""
+    """Buy, renew or upgrade a subscription from the wallet (R18, R11 on a short wallet).
+
+    With `offer` (an ``offer_state`` shown to the customer), the purchase happens only if
+    the subscription is still as it was then, so a second submit of one offer buys nothing.
+    """
     now = now or timezone.now()
     locked = lock_customer(customer)
+    if offer is not None and offer != offer_state(locked):
+        raise OfferChanged()
     purchase = quote_subscription(customer=locked, tier=tier, months=months, now=now)
     available = locked.balance + purchase.refunded
     if available < purchase.charged:

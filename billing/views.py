@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,10 +25,10 @@ from accounts.models import TIER_RULES, Customer, Tier
 from accounts.views import customer_page, local_time, safe_next, toman
 from bookstore.exceptions import DomainError
 
-from .exceptions import InsufficientFunds, InvalidAmount
+from .exceptions import InsufficientFunds, InvalidAmount, OfferChanged
 from .forms import AutoRenewForm, ChargeForm, SubscriptionChoiceForm
 from .models import WalletTransaction
-from .services import MIN_CHARGE, buy_subscription, charge_wallet, lock_customer, quote_subscription, set_auto_renew
+from .services import MIN_CHARGE, buy_subscription, charge_wallet, offer_state, quote_subscription, set_auto_renew
 
 LEDGER_PER_PAGE = 20
 
@@ -99,12 +98,6 @@ def wallet_charge_view(request: HttpRequest) -> HttpResponse:
             return redirect(safe_next(request, form.cleaned_data["next"], default=reverse("wallet")))
     customer.refresh_from_db()
     return _render_wallet(request, customer, form, status=status)
-
-
-def _offer_state(customer: Customer) -> str:
-    """What an offer was made for: the subscription as it stood."""
-    ends_at = customer.subscription_ends_at.isoformat() if customer.subscription_ends_at else ""
-    return f"{customer.tier}|{ends_at}"
 
 
 def _render_subscription(
@@ -178,7 +171,7 @@ def subscription_confirm_view(request: HttpRequest) -> HttpResponse:
             "balance_after": customer.balance - to_pay,
             "shortfall": shortfall,
             "charge_url": wallet_charge_url(shortfall, request.get_full_path()) if shortfall else None,
-            "state": _offer_state(customer),
+            "state": offer_state(customer),
         },
     )
 
@@ -194,13 +187,10 @@ def subscription_buy_view(request: HttpRequest) -> HttpResponse:
     tier, months = form.cleaned_data["tier"], form.cleaned_data["months"]
     offer_url = f"{reverse('subscription-confirm')}?{urlencode({'tier': tier, 'months': months})}"
     try:
-        # The lock makes a second submit of the same offer wait, then see the subscription changed.
-        with transaction.atomic():
-            locked = lock_customer(customer)
-            if request.POST.get("state") != _offer_state(locked):
-                messages.warning(request, "Your subscription changed since this offer was made. Here is the new one.")
-                return redirect(offer_url)
-            purchase = buy_subscription(customer=locked, tier=tier, months=months)
+        purchase = buy_subscription(customer=customer, tier=tier, months=months, offer=request.POST.get("state", ""))
+    except OfferChanged:
+        messages.warning(request, "Your subscription changed since this offer was made. Here is the new one.")
+        return redirect(offer_url)
     except InsufficientFunds as error:
         messages.error(request, f"{error.message} Charge at least {toman(max(error.shortfall, MIN_CHARGE))}.")
         return redirect(wallet_charge_url(error.shortfall, offer_url))

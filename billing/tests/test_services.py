@@ -460,3 +460,19 @@ def test_counts_cover_every_due_customer_R20(make_customer, now, assert_wallet_c
         assert (customer.tier, customer.balance) == (tier, balance), customer
         assert_wallet_consistent(customer)
     assert renewed_premium.subscription_ends_at == now + MONTH
+
+
+def test_a_purchase_for_a_stale_offer_buys_nothing_R18(make_customer, now, assert_wallet_consistent):
+    """The Pay button carries the offer's state; a second submit of it finds it changed."""
+    from billing.exceptions import OfferChanged
+    from billing.services import offer_state
+
+    customer = make_customer("plus", balance=200_000)
+    shown = offer_state(customer)
+    buy_subscription(customer=customer, tier="plus", months=1, now=now, offer=shown)
+    with pytest.raises(OfferChanged) as refused:
+        buy_subscription(customer=customer, tier="plus", months=1, now=now, offer=shown)
+    assert refused.value.status == 409 and refused.value.code == "offer_changed"
+    customer.refresh_from_db()
+    assert customer.balance == 150_000
+    assert_wallet_consistent(customer)
