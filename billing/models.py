@@ -12,14 +12,8 @@ class TransactionKind(models.TextChoices):
     REFUND = "refund", "Refund"
 
 
-class WalletTransactionQuerySet(models.QuerySet):
-    def paid_since(self, since) -> int:
-        """Toman paid since `since`: reservation and subscription debits less refunds (R7)."""
-        total = self.filter(
-            created_at__gte=since,
-            kind__in=[TransactionKind.RESERVATION, TransactionKind.SUBSCRIPTION, TransactionKind.REFUND],
-        ).aggregate(total=models.Sum("amount"))["total"]
-        return -(total or 0)
+# What R7 counts as paid: reservation and subscription debits, refunds subtracted.
+PAID_KINDS = (TransactionKind.RESERVATION, TransactionKind.SUBSCRIPTION, TransactionKind.REFUND)
 
 
 class WalletTransaction(models.Model):
@@ -32,8 +26,6 @@ class WalletTransaction(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     balance_after = models.BigIntegerField()
     idempotency_key = models.CharField(max_length=255, null=True, blank=True)
-
-    objects = WalletTransactionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

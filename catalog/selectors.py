@@ -63,15 +63,43 @@ def bump_catalog_version(*, books_added_or_deleted: bool = False) -> None:
         logger.exception("Could not mark the cached catalog stale")
 
 
+class _BumpAtCommit:
+    """The bump that one transaction's ``catalog_changed`` calls leave for its commit."""
+
+    def __init__(self, books_added_or_deleted: bool):
+        self.books_added_or_deleted = books_added_or_deleted
+
+    def __call__(self) -> None:
+        bump_catalog_version(books_added_or_deleted=self.books_added_or_deleted)
+
+
+def _bump_pending(connection, books_added_or_deleted: bool) -> bool:
+    """True when this transaction already holds a bump at commit that covers this change.
+
+    Only a bump registered outside every savepoint still open now counts: it runs at
+    commit whatever part of the transaction rolls back, and so does this change's.
+    """
+    open_savepoints = set(connection.savepoint_ids)
+    return any(
+        isinstance(callback, _BumpAtCommit)
+        and savepoints <= open_savepoints
+        and (callback.books_added_or_deleted or not books_added_or_deleted)
+        for savepoints, callback, _robust in connection.run_on_commit
+    )
+
+
 def catalog_changed(*, books_added_or_deleted: bool = False) -> None:
     """Call inside a transaction that changes books or reservations: cached lists go stale.
 
     The version is bumped now, so this transaction's own later reads are fresh, and again
     at commit: a request that read the first new version before the commit, and so the
-    old rows, cached its page under a version the commit leaves behind.
+    old rows, cached its page under a version the commit leaves behind. A transaction
+    that changes the catalog several times leaves one bump for its commit.
     """
     bump_catalog_version(books_added_or_deleted=books_added_or_deleted)
-    transaction.on_commit(lambda: bump_catalog_version(books_added_or_deleted=books_added_or_deleted), robust=True)
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and not _bump_pending(connection, books_added_or_deleted):
+        transaction.on_commit(_BumpAtCommit(books_added_or_deleted), robust=True)
 
 
 def _key(prefix: str, version: object, params: Mapping[str, str] | object, extra: str = "") -> str:

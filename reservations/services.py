@@ -6,11 +6,12 @@ what makes free units exact (R9) and the queue served before any newcomer (R13);
 ``book_not_oversold`` constraint backs it up in the database.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Customer, Notification, Tier, TierRule
@@ -37,7 +38,7 @@ from .exceptions import (
     UnitsBelowOnLoan,
 )
 from .models import LIVE_STATUSES, EndReason, Reservation, Status
-from .pricing import quote
+from .pricing import BOOKS_READ_SQL, PAID_SQL, History, history_parameters, quote, sql_list
 
 
 def lock_book(book: Book | int, *, skip_locked: bool = False) -> Book | None:
@@ -46,6 +47,11 @@ def lock_book(book: Book | int, *, skip_locked: bool = False) -> Book | None:
     # Whoever locks a book changes it or its reservations: cached catalog pages go stale at commit.
     catalog_changed()
     return Book.objects.select_for_update(skip_locked=skip_locked).filter(pk=book_id).first()
+
+
+def _save_units_on_loan(book: Book) -> None:
+    """Write the locked book's units on loan (an UPDATE: lock_book already marked the catalog stale)."""
+    Book.objects.filter(pk=book.pk).update(units_on_loan=book.units_on_loan)
 
 
 def _lock_reservation(reservation: Reservation | int) -> tuple[Book, Reservation]:
@@ -69,15 +75,17 @@ def _active_count(customer: Customer, now: datetime) -> int:
     return Reservation.objects.filter(customer=customer).active_at(now).count()
 
 
-def _start_loan(book: Book, reservation: Reservation, customer: Customer, at: datetime) -> None:
+def _start_loan(
+    book: Book, reservation: Reservation, customer: Customer, at: datetime, history: History | None = None
+) -> None:
     """Price, charge and activate `reservation` on a free unit of the locked `book` (R6, R7, R9)."""
-    price = quote(customer, reservation.days, at)
+    price = quote(customer, reservation.days, at, history=history)
     if customer.balance < price.price:
         raise InsufficientFunds(shortfall=price.price - customer.balance)
     reservation.activate(at=at, price=price.price, discount=price.discount)
     reservation.save()
     book.units_on_loan += 1
-    book.save(update_fields=["units_on_loan"])
+    _save_units_on_loan(book)
     debit_wallet(
         customer=customer,
         amount=price.price,
@@ -155,7 +163,7 @@ def _release(book: Book, reservation: Reservation, *, status: str, at: datetime)
     reservation.finish(status=status, at=at)
     reservation.save()
     book.units_on_loan -= 1
-    book.save(update_fields=["units_on_loan"])
+    _save_units_on_loan(book)
 
 
 def _end_due_loans(books: dict[int, Book], now: datetime) -> tuple[int, list[Book]]:
@@ -187,6 +195,49 @@ def _expire_due(book: Book, now: datetime) -> int:
     return expired
 
 
+@dataclass(frozen=True)
+class _ReserveChecks:
+    live_here: bool  # the customer holds or waits for this book (R8)
+    active: int  # the customer's loans running now (R10)
+    book_has_due_loans: bool  # loans of this book whose end has come (R16)
+    history: History  # for the price (R7)
+
+
+# One statement for every figure reserve() checks on the locked rows: the conditions of
+# ReservationQuerySet.live(), active_at() and due(), and R7's history. SQL, not the ORM,
+# for the reason given at PAID_SQL: this is the hottest statement of the busiest request.
+_RESERVATIONS = Reservation._meta.db_table
+_RESERVE_CHECKS_SQL = f"""
+SELECT
+    EXISTS (SELECT 1 FROM {_RESERVATIONS} WHERE customer_id = %(customer)s AND book_id = %(book)s
+            AND status IN ({sql_list(LIVE_STATUSES)})),
+    (SELECT COUNT(*) FROM {_RESERVATIONS} WHERE customer_id = %(customer)s
+            AND status = '{Status.ACTIVE}' AND ends_at > %(now)s),
+    EXISTS (SELECT 1 FROM {_RESERVATIONS} WHERE book_id = %(book)s
+            AND status = '{Status.ACTIVE}' AND ends_at <= %(now)s),
+    ({PAID_SQL}),
+    ({BOOKS_READ_SQL})
+"""
+
+
+def _reserve_checks(customer: Customer, book: Book, now: datetime) -> _ReserveChecks:
+    """Everything reserve() checks about the locked customer and book, in one query.
+
+    Read after both locks, in a statement of its own: in READ COMMITTED a statement sees
+    the rows committed before it began, so these figures include every change made under
+    the locks by whoever held them before.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_RESERVE_CHECKS_SQL, {**history_parameters(customer.pk, now), "book": book.pk})
+        live_here, active, book_has_due_loans, paid, books_read = cursor.fetchone()
+    return _ReserveChecks(
+        live_here=bool(live_here),
+        active=active,
+        book_has_due_loans=bool(book_has_due_loans),
+        history=History(paid=paid, books_read=books_read),
+    )
+
+
 @atomic_with_retry()
 def reserve(*, customer: Customer, book: Book | int, days: int, now: datetime | None = None) -> Reservation:
     """Reserve `book` for `days` (R1, R4, R8–R12): active at once if a unit is free, else queued.
@@ -203,29 +254,28 @@ def reserve(*, customer: Customer, book: Book | int, days: int, now: datetime | 
     book = lock_book(book)
     if book is None:  # a book id that names no book (the API passes the id, not a row)
         raise ValidationError({"book": ["No such book."]}, code="does_not_exist")
-    _expire_due(book, now)  # an overdue loan never blocks a unit (R16)
     customer = lock_customer(customer)
     rule = customer.rule_at(now)
     if rule is None:
         raise SubscriptionRequired()
     _validate_days(days, rule)
-    # One query for both checks: a live entry for this book (R8) and the running loans (R10).
-    mine = Reservation.objects.filter(customer=customer).aggregate(
-        live_here=Count("pk", filter=Q(book=book, status__in=LIVE_STATUSES)),
-        active=Count("pk", filter=Q(status=Status.ACTIVE, ends_at__gt=now)),
-    )
-    if mine["live_here"]:
+    checks = _reserve_checks(customer, book, now)
+    if checks.live_here:
         raise AlreadyReserved()
+    if checks.book_has_due_loans:
+        # An overdue loan never blocks a unit (R16). Serving the queue cannot touch this
+        # customer's figures: a customer in this book's queue was refused just above.
+        _expire_due(book, now)
 
     reservation = Reservation(customer=customer, book=book, days=days, requested_at=now, status=Status.QUEUED)
     if book.free_units > 0:
-        if mine["active"] >= rule.max_active:
+        if checks.active >= rule.max_active:
             raise ReservationLimitReached(
                 f"Your {customer.get_tier_display()} tier allows {rule.max_active} active reservations."
             )
-        _start_loan(book, reservation, customer, now)
+        _start_loan(book, reservation, customer, now, history=checks.history)
     else:
-        price = quote(customer, days, now).price
+        price = quote(customer, days, now, history=checks.history).price
         if customer.balance < price:
             raise InsufficientFunds(shortfall=price - customer.balance)
         reservation.full_clean()
