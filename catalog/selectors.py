@@ -64,42 +64,63 @@ def bump_catalog_version(*, books_added_or_deleted: bool = False) -> None:
 
 
 class _BumpAtCommit:
-    """The bump that one transaction's ``catalog_changed`` calls leave for its commit."""
+    """The bump that one transaction's ``catalog_changed`` calls leave for its commit.
+
+    It also remembers whether the transaction changed the catalog since it last bumped
+    the version for its own reads (``unread``): see ``_bump_for_own_reads``.
+    """
 
     def __init__(self, books_added_or_deleted: bool):
         self.books_added_or_deleted = books_added_or_deleted
+        self.unread = True
 
     def __call__(self) -> None:
         bump_catalog_version(books_added_or_deleted=self.books_added_or_deleted)
 
 
-def _bump_pending(connection, books_added_or_deleted: bool) -> bool:
-    """True when this transaction already holds a bump at commit that covers this change.
-
-    Only a bump registered outside every savepoint still open now counts: it runs at
-    commit whatever part of the transaction rolls back, and so does this change's.
-    """
-    open_savepoints = set(connection.savepoint_ids)
-    return any(
-        isinstance(callback, _BumpAtCommit)
-        and savepoints <= open_savepoints
-        and (callback.books_added_or_deleted or not books_added_or_deleted)
+def _pending_bumps(connection) -> list[tuple[set, _BumpAtCommit]]:
+    """This transaction's bumps waiting for its commit, with the savepoints each belongs to."""
+    return [
+        (savepoints, callback)
         for savepoints, callback, _robust in connection.run_on_commit
-    )
+        if isinstance(callback, _BumpAtCommit)
+    ]
 
 
 def catalog_changed(*, books_added_or_deleted: bool = False) -> None:
     """Call inside a transaction that changes books or reservations: cached lists go stale.
 
-    The version is bumped now, so this transaction's own later reads are fresh, and again
-    at commit: a request that read the first new version before the commit, and so the
-    old rows, cached its page under a version the commit leaves behind. A transaction
-    that changes the catalog several times leaves one bump for its commit.
+    The version is bumped when the transaction commits, once however many changes it
+    made: a request that read the old version, and so the old rows, cached its page
+    under a version the commit leaves behind. The transaction's own reads of the cache
+    (``cached_book_page``, ``book_count``) bump it first, so they never get a page
+    made before its change; a transaction that changes and never reads (a reserve)
+    costs one bump.
     """
-    bump_catalog_version(books_added_or_deleted=books_added_or_deleted)
     connection = transaction.get_connection()
-    if connection.in_atomic_block and not _bump_pending(connection, books_added_or_deleted):
-        transaction.on_commit(_BumpAtCommit(books_added_or_deleted), robust=True)
+    if not connection.in_atomic_block:
+        bump_catalog_version(books_added_or_deleted=books_added_or_deleted)
+        return
+    # A bump registered outside every savepoint still open runs at commit whatever part
+    # of the transaction rolls back, and so does this change: it covers this change.
+    open_savepoints = set(connection.savepoint_ids)
+    for savepoints, pending in _pending_bumps(connection):
+        if savepoints <= open_savepoints and (pending.books_added_or_deleted or not books_added_or_deleted):
+            pending.unread = True
+            return
+    transaction.on_commit(_BumpAtCommit(books_added_or_deleted), robust=True)
+
+
+def _bump_for_own_reads() -> None:
+    """Bump the version now if this transaction changed the catalog since its last read."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return
+    unread = [pending for _savepoints, pending in _pending_bumps(connection) if pending.unread]
+    if unread:
+        bump_catalog_version(books_added_or_deleted=any(pending.books_added_or_deleted for pending in unread))
+        for pending in unread:
+            pending.unread = False
 
 
 def _key(prefix: str, version: object, params: Mapping[str, str] | object, extra: str = "") -> str:
@@ -113,6 +134,7 @@ def cached_book_page(params: Mapping[str, str], build: Callable[[], dict], *, wh
 
     `where` names what else the page depends on (the scheme and host of its next/previous links).
     """
+    _bump_for_own_reads()
     try:
         key = _key("page", cache.get(CATALOG_VERSION_KEY, 0), params, where)
         entry = cache.get(key)
@@ -138,6 +160,7 @@ def book_count(books: QuerySet[Book], filters: Mapping[str, str]) -> int:
     The unfiltered count changes only when books are added or deleted, so it is kept
     until then: 100,000 rows are counted once, not on every page.
     """
+    _bump_for_own_reads()
     selecting = {name: value for name, value in filters.items() if name not in PAGE_PARAMETERS}
     if selecting:
         key, timeout = _key("count", cache.get(CATALOG_VERSION_KEY, 0), selecting), CATALOG_CACHE_SECONDS

@@ -7,7 +7,7 @@ availability (R9), queue length (R12), titles, and the count of the list.
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -194,3 +194,32 @@ def test_a_page_past_its_time_is_rebuilt_by_one_request_while_others_get_the_old
     cache.delete(f"{key}:rebuilding")
     assert cached_book_page({"page": "1"}, build("fourth")) == {"page": "fourth"}
     assert built == ["first", "fourth"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reserve_leaves_one_bump_for_its_commit_and_none_before_issue_8(make_book, make_customer):
+    """Locking the book and writing its units on loan are two changes: one Redis write, at commit."""
+    from django.core.cache import cache
+
+    from catalog.selectors import CATALOG_VERSION_KEY, _BumpAtCommit
+
+    book = make_book(units=2)
+    customer = make_customer(Tier.PLUS, balance=50_000)
+    before = cache.get(CATALOG_VERSION_KEY)
+    with transaction.atomic():
+        reserve(customer=customer, book=book, days=1)
+        assert cache.get(CATALOG_VERSION_KEY) == before  # nobody in the transaction read the list
+        pending = [callback for _, callback, _ in connection.run_on_commit if isinstance(callback, _BumpAtCommit)]
+        assert len(pending) == 1
+    assert cache.get(CATALOG_VERSION_KEY) != before
+
+
+def test_a_transaction_reading_the_list_after_each_change_sees_each_one(client, make_book, make_customer):
+    """The own-read bump comes again after every new change, not only after the first."""
+    book = make_book(units=2)
+    first, second = make_customer(Tier.PLUS, balance=50_000), make_customer(Tier.PLUS, balance=50_000)
+    with transaction.atomic():
+        reserve(customer=first, book=book, days=1)
+        assert listed(client, book)["available_units"] == 1
+        reserve(customer=second, book=book, days=1)
+        assert listed(client, book)["available_units"] == 0

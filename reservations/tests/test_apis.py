@@ -93,6 +93,35 @@ def test_reserve_free_unit_answers_201_active_and_charges_R9(client_for, plus, m
     assert_wallet_consistent(plus)
 
 
+def test_a_reserve_costs_one_query_and_a_transaction_of_eight_statements_issue_8(client, plus, make_book):
+    """The user with its profile; then lock the book, lock the customer, read every check
+    (R7, R8, R10, R16) in one statement, and the four writes (make bench counts the same)."""
+    from accounts.services import issue_tokens
+
+    book = make_book(units=2)
+    token = issue_tokens(plus.user)["access"]
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            URL, {"book": book.pk, "days": 1}, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
+    assert response.status_code == 201, response.content
+    # Inside the test's own transaction the service's BEGIN and COMMIT are a savepoint and its release.
+    kinds = [query["sql"].split()[0] for query in queries.captured_queries]
+    assert kinds == [
+        "SELECT",
+        "SAVEPOINT",
+        "SELECT",
+        "SELECT",
+        "SELECT",
+        "INSERT",
+        "UPDATE",
+        "UPDATE",
+        "INSERT",
+        "RELEASE",
+    ]
+    assert "FOR UPDATE" in queries.captured_queries[2]["sql"] and "FOR UPDATE" in queries.captured_queries[3]["sql"]
+
+
 def test_reserve_without_free_unit_answers_202_queued_with_position_R12_R14(client_for, plus, held_book):
     book, loan = held_book
 
