@@ -4,6 +4,12 @@
 --   BENCH_PATHS   a file of paths to GET in turn, one per line (GET mode)
 --   BENCH_TOKENS  a file of access tokens, one per line (POST mode)
 --   BENCH_BOOKS   a file of book ids, one per line (POST mode)
+--   BENCH_OFFSET  the first request's number n (POST mode; default 0), so that a second run
+--                 for the same customers and books goes on with pairs not sent yet
+--   BENCH_RATE    if set, requests per second for the whole run (open loop): each thread
+--                 sends its share on a fixed schedule whatever the answers' times, so the
+--                 latency is that of a server offered this rate, not of one kept saturated;
+--                 the JSON line's rps tells whether the server kept up
 -- In POST mode, request k of thread t (global number n = k * threads + t) is sent by
 -- customer c = n mod C for book (c + n div C) mod B: no pair repeats before C * B requests,
 -- a customer holds at most ceil(requests / C) books (the test stays within R8 and R10), and
@@ -26,7 +32,20 @@ local function read_lines(name)
   return lines
 end
 
-local tokens, books, paths, nthreads
+local tokens, books, paths, nthreads, offset, interval_ms, next_send_ms
+
+-- A monotonic clock in milliseconds (wrk's LuaJIT has no clock of its own).
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+int clock_gettime(int clock_id, bench_timespec *tp);
+]]
+local CLOCK_MONOTONIC = 1
+local timespec = ffi.new("bench_timespec")
+local function now_ms()
+  ffi.C.clock_gettime(CLOCK_MONOTONIC, timespec)
+  return tonumber(timespec.tv_sec) * 1000 + tonumber(timespec.tv_nsec) / 1e6
+end
 
 function init(args)
   local tokens_file = os.getenv("BENCH_TOKENS")
@@ -37,10 +56,28 @@ function init(args)
     paths = read_lines(os.getenv("BENCH_PATHS"))
   end
   nthreads = tonumber(os.getenv("BENCH_THREADS") or "1")
+  offset = tonumber(os.getenv("BENCH_OFFSET") or "0")
+  local rate = tonumber(os.getenv("BENCH_RATE") or "")
+  if rate and rate > 0 then
+    interval_ms = 1000 * nthreads / rate
+  end
+end
+
+-- With a rate, wrk asks before every request how long to wait: keep this thread on its
+-- schedule. Without one, no delay() exists and wrk sends each request at once.
+if (tonumber(os.getenv("BENCH_RATE") or "") or 0) > 0 then
+  function delay()
+    local now = now_ms()
+    if next_send_ms == nil then
+      next_send_ms = now
+    end
+    next_send_ms = next_send_ms + interval_ms
+    return math.max(0, math.floor(next_send_ms - now))
+  end
 end
 
 function request()
-  local n = counter * nthreads + tid
+  local n = offset + counter * nthreads + tid
   counter = counter + 1
   if tokens == nil then
     return wrk.format("GET", paths[n % #paths + 1])
