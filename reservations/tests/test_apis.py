@@ -122,6 +122,22 @@ def test_a_reserve_costs_one_query_and_a_transaction_of_eight_statements_issue_8
     assert "FOR UPDATE" in queries.captured_queries[2]["sql"] and "FOR UPDATE" in queries.captured_queries[3]["sql"]
 
 
+def test_joining_a_queue_costs_the_same_transaction_less_the_charge_issue_8(client, plus, held_book):
+    """No constraint is validated by a query of its own: the checks were made under the locks (R8)."""
+    from accounts.services import issue_tokens
+
+    book, _loan = held_book
+    token = issue_tokens(plus.user)["access"]
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            URL, {"book": book.pk, "days": 1}, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
+    assert response.status_code == 202, response.content
+    kinds = [query["sql"].split()[0] for query in queries.captured_queries]
+    assert kinds[:7] == ["SELECT", "SAVEPOINT", "SELECT", "SELECT", "SELECT", "INSERT", "RELEASE"]
+    assert kinds[7:] == ["SELECT"] * len(kinds[7:]) and len(kinds) <= 10  # the position and the wait
+
+
 def test_reserve_without_free_unit_answers_202_queued_with_position_R12_R14(client_for, plus, held_book):
     book, loan = held_book
 
