@@ -38,7 +38,7 @@ from .exceptions import (
     UnitsBelowOnLoan,
 )
 from .models import LIVE_STATUSES, EndReason, Reservation, Status
-from .pricing import BOOKS_READ_SQL, PAID_SQL, History, history_parameters, quote, sql_list
+from .pricing import BOOKS_READ_SQL, PAID_SQL, History, history_of, history_parameters, quote, sql_list
 
 
 def lock_book(book: Book | int, *, skip_locked: bool = False) -> Book | None:
@@ -97,18 +97,24 @@ def _start_loan(
     )
 
 
-def _promotion_refusal(reservation: Reservation, customer: Customer, now: datetime) -> str | None:
-    """Say why the first queued customer cannot be served now, or None if they can (R13)."""
+def _promotion_refusal(
+    reservation: Reservation, customer: Customer, now: datetime
+) -> tuple[str | None, History | None]:
+    """Say why the first queued customer cannot be served now, or None if they can (R13).
+
+    Also returns the customer's R7 history once it was read, so the loan is priced with it.
+    """
     rule = customer.rule_at(now)
     if rule is None:
-        return EndReason.NO_SUBSCRIPTION
+        return EndReason.NO_SUBSCRIPTION, None
     if reservation.days > rule.max_days:
-        return EndReason.DAYS_EXCEED_TIER
+        return EndReason.DAYS_EXCEED_TIER, None
     if _active_count(customer, now) >= rule.max_active:
-        return EndReason.LIMIT_REACHED
-    if customer.balance < quote(customer, reservation.days, now).price:
-        return EndReason.INSUFFICIENT_FUNDS
-    return None
+        return EndReason.LIMIT_REACHED, None
+    history = history_of(customer, now)
+    if customer.balance < quote(customer, reservation.days, now, history=history).price:
+        return EndReason.INSUFFICIENT_FUNDS, history
+    return None, history
 
 
 def _first_in_queue(book: Book, now: datetime) -> Reservation | None:
@@ -138,7 +144,7 @@ def serve_queue(*, book: Book, now: datetime) -> list[Reservation]:
             break
         _commit_durably()  # money moves or a customer is told: never an asynchronous commit
         customer = lock_customer(entry.customer_id)
-        refusal = _promotion_refusal(entry, customer, now)
+        refusal, history = _promotion_refusal(entry, customer, now)
         if refusal:
             entry.leave_queue(status=Status.DROPPED, at=now, reason=refusal)
             entry.save()
@@ -148,7 +154,7 @@ def serve_queue(*, book: Book, now: datetime) -> list[Reservation]:
                 message=f"Your place in the queue for “{book.title}” was dropped: {EndReason(refusal).label.lower()}.",
             )
             continue
-        _start_loan(book, entry, customer, now)
+        _start_loan(book, entry, customer, now, history=history)
         promoted.append(entry)
         notify(
             user=customer.user,
