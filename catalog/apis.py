@@ -20,6 +20,8 @@ Decisions where SPEC is silent:
   ``?ordering=`` is given; a book list is otherwise ordered by title.
 """
 
+from datetime import datetime
+
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -40,7 +42,17 @@ from reservations.services import delete_book
 
 from .filters import MAX_ID, ORDERING_FIELDS, SEARCH_MAX_LENGTH
 from .models import Book, Genre
-from .selectors import book_count, book_detail, book_get, book_list, cached_book_page, city_list, genre_list
+from .selectors import (
+    book_count,
+    book_detail,
+    book_get,
+    book_list,
+    cached_book_page,
+    city_list,
+    genre_list,
+    page_fresh_until,
+    with_next_release,
+)
 from .services import create_book, update_book
 
 MAX_PRICE = 10**12  # toman; far above any book, far below the database's limit
@@ -255,10 +267,14 @@ class BookListCreateApi(APIView):
     )
     def get(self, request: Request) -> Response:
         # The same for every user: cached in Redis until a book or reservation changes.
-        def build() -> dict:
-            books = book_list(filters=request.query_params)
+        def build() -> tuple[dict, datetime]:
+            now = timezone.now()
+            books = with_next_release(book_list(filters=request.query_params, now=now), now)
             count = book_count(books, request.query_params)
-            return paginated(request, self, books, BookOutputSerializer, count=count).data
+            paginator = StandardPagination()
+            page = paginator.paginate_queryset(books, request, view=self, count=count)
+            body = paginator.get_paginated_response(BookOutputSerializer(page, many=True).data).data
+            return body, page_fresh_until(page, request.query_params, now)
 
         where = f"{request.scheme}://{request.get_host()}"
         return Response(cached_book_page(request.query_params, build, where=where))

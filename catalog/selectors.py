@@ -13,8 +13,8 @@ stored under the version that commit made stale.
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Mapping
-from datetime import datetime
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.core.cache import cache, caches
@@ -37,6 +37,10 @@ CATALOG_VERSION_KEY = "catalog:version"
 # Bumped only when books are added or deleted: the count of the unfiltered list.
 CATALOG_COUNT_VERSION_KEY = "catalog:count-version"
 CATALOG_CACHE_SECONDS = 10
+# A page of a list whose books and order do not depend on availability changes with time
+# alone only when a loan of one of its books ends (R16): it is fresh until the first such
+# end, and at most this long.
+CATALOG_PAGE_MAX_SECONDS = 300
 # Query parameters that do not change which books a list holds.
 PAGE_PARAMETERS = ("page", "page_size", "ordering")
 
@@ -129,9 +133,10 @@ def _key(prefix: str, version: object, params: Mapping[str, str] | object, extra
     return f"catalog:{prefix}:{version}:{digest}"
 
 
-def cached_book_page(params: Mapping[str, str], build: Callable[[], dict], *, where: str = "") -> dict:
+def cached_book_page(params: Mapping[str, str], build: Callable[[], tuple[dict, datetime]], *, where: str = "") -> dict:
     """The book list page for `params`, from the cache or made by `build()` and cached.
 
+    `build` returns the page and the moment time alone makes it stale (``page_fresh_until``).
     `where` names what else the page depends on (the scheme and host of its next/previous links).
     """
     _bump_for_own_reads()
@@ -148,8 +153,9 @@ def cached_book_page(params: Mapping[str, str], build: Callable[[], dict], *, wh
         # for the moment that takes, rather than all rebuilding it at once.
         if now < fresh_until or not cache.add(f"{key}:rebuilding", 1, timeout=5):
             return page
-    page = build()
-    cache.set(key, (now + CATALOG_CACHE_SECONDS, page), 2 * CATALOG_CACHE_SECONDS)
+    page, fresh_until = build()
+    lifetime = max(fresh_until.timestamp() - now, 0)
+    cache.set(key, (now + lifetime, page), lifetime + CATALOG_CACHE_SECONDS)
     cache.delete(f"{key}:rebuilding")
     return page
 
@@ -191,6 +197,25 @@ def with_availability(books: QuerySet[Book], now: datetime) -> QuerySet[Book]:
         available_units=F("units") - _count_per_book(Reservation.objects.active_at(now)),
         queue_length=_count_per_book(Reservation.objects.queued()),
     )
+
+
+def with_next_release(books: QuerySet[Book], now: datetime) -> QuerySet[Book]:
+    """Annotate `next_release_at`: when the first loan of each book running at `now` ends, or None."""
+    ends = Reservation.objects.active_at(now).filter(book=OuterRef("pk")).order_by("ends_at").values("ends_at")[:1]
+    return books.annotate(next_release_at=Subquery(ends))
+
+
+def page_fresh_until(books: Iterable[Book], params: Mapping[str, str], now: datetime) -> datetime:
+    """When time alone makes a page of `books` (annotated ``with_next_release``) stale (R16).
+
+    A list filtered or ordered by availability depends on every book's loans, so it is
+    rebuilt after CATALOG_CACHE_SECONDS; any other page shows the right availability
+    until one of its own books' loans ends, which a change would have bumped anyway.
+    """
+    if "available" in params or "available_units" in params.get("ordering", ""):
+        return now + timedelta(seconds=CATALOG_CACHE_SECONDS)
+    ends = [book.next_release_at for book in books if book.next_release_at is not None]
+    return min([*ends, now + timedelta(seconds=CATALOG_PAGE_MAX_SECONDS)])
 
 
 def _with_relations(books: QuerySet[Book]) -> QuerySet[Book]:

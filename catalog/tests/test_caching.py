@@ -10,6 +10,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Role, Tier
 from accounts.tests.factories import AuthorFactory, UserFactory
@@ -173,14 +174,14 @@ def test_a_page_past_its_time_is_rebuilt_by_one_request_while_others_get_the_old
     """No stampede: the first request after CATALOG_CACHE_SECONDS rebuilds, the rest wait for nobody."""
     from django.core.cache import cache
 
-    from catalog.selectors import _key, cached_book_page
+    from catalog.selectors import CATALOG_CACHE_SECONDS, _key, cached_book_page
 
     built = []
 
     def build(label):
         def _build():
             built.append(label)
-            return {"page": label}
+            return {"page": label}, timezone.now() + timedelta(seconds=CATALOG_CACHE_SECONDS)
 
         return _build
 
@@ -223,3 +224,73 @@ def test_a_transaction_reading_the_list_after_each_change_sees_each_one(client, 
         assert listed(client, book)["available_units"] == 1
         reserve(customer=second, book=book, days=1)
         assert listed(client, book)["available_units"] == 0
+
+
+def cached_entry(params: dict) -> tuple[float, dict]:
+    """The (fresh_until, page) the cache holds for the book list with `params` (as `listed` asks)."""
+    from django.core.cache import cache
+
+    from catalog.selectors import CATALOG_VERSION_KEY, _key
+
+    return cache.get(_key("page", cache.get(CATALOG_VERSION_KEY, 0), params, "http://testserver"))
+
+
+def test_a_loan_ending_shows_in_the_list_at_its_end_without_the_worker_R16(client, make_book, make_customer):
+    """The page is fresh until the first loan of its books ends, then built again."""
+    import time
+
+    book = make_book(units=1)
+    customer = make_customer(Tier.PLUS, balance=50_000)
+    ends_soon = timezone.now() + timedelta(seconds=1)
+    reserve(customer=customer, book=book, days=1, now=ends_soon - timedelta(days=1))
+    assert listed(client, book)["available_units"] == 0
+    time.sleep(max(0.0, (ends_soon - timezone.now()).total_seconds()) + 0.2)
+    assert listed(client, book)["available_units"] == 1  # nothing bumped the version: time did
+
+
+def test_a_page_is_fresh_until_the_first_end_among_its_own_books_R16(client, make_book, make_customer):
+    first, second = make_book(units=1), make_book(units=1)
+    real_now = timezone.now()
+    # One-day loans that end in one minute and in two.
+    soon = reserve(
+        customer=make_customer(Tier.PLUS, balance=50_000),
+        book=first,
+        days=1,
+        now=real_now - timedelta(days=1, minutes=-1),
+    )
+    later = reserve(
+        customer=make_customer(Tier.PLUS, balance=50_000),
+        book=second,
+        days=1,
+        now=real_now - timedelta(days=1, minutes=-2),
+    )
+    listed(client, first)
+    fresh_until, _page = cached_entry({"page_size": 100})
+    assert fresh_until == pytest.approx(soon.ends_at.timestamp(), abs=0.01)
+
+    only_second = {"page_size": 1, "ordering": "-id"}
+    assert [row["id"] for row in client.get(BOOKS, only_second).json()["results"]] == [second.pk]
+    fresh_until, _page = cached_entry(only_second)
+    assert fresh_until == pytest.approx(later.ends_at.timestamp(), abs=0.01)
+
+
+def test_a_page_with_no_running_loans_is_kept_for_at_most_the_longest_time(client, make_book):
+    from catalog.selectors import CATALOG_PAGE_MAX_SECONDS
+
+    book = make_book(units=1)
+    before = timezone.now().timestamp()
+    listed(client, book)
+    fresh_until, _page = cached_entry({"page_size": 100})
+    assert before + CATALOG_PAGE_MAX_SECONDS <= fresh_until <= timezone.now().timestamp() + CATALOG_PAGE_MAX_SECONDS
+
+
+@pytest.mark.parametrize("params", [{"available": "true"}, {"ordering": "-available_units"}])
+def test_lists_chosen_or_ordered_by_availability_are_rebuilt_after_the_short_time(client, make_book, params):
+    """Their books and order depend on every book's loans, not only those on the page (R16)."""
+    from catalog.selectors import CATALOG_CACHE_SECONDS
+
+    book = make_book(units=1)
+    before = timezone.now().timestamp()
+    listed(client, book, **params)
+    fresh_until, _page = cached_entry({"page_size": 100, **params})
+    assert before + CATALOG_CACHE_SECONDS <= fresh_until <= timezone.now().timestamp() + CATALOG_CACHE_SECONDS
