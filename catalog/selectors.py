@@ -3,11 +3,12 @@
 The book list is served from the shared cache (Redis in production) under a *catalog
 version*: every change to a book or its reservations bumps the version when its
 transaction commits (``catalog_changed``), so the next request reads the database again.
-A cached page is also rebuilt after ``CATALOG_CACHE_SECONDS``, since availability changes
-with time alone: a loan whose end has come frees its unit at once (R16); one request
-rebuilds it while the others get the previous page for that moment. The version is
-read before the database, so a page built from data older than a commit is only ever
-stored under the version that commit made stale.
+A cached page is also rebuilt when time alone changes it: a loan whose end has come
+frees its unit at once (R16), so a page keeps until the first loan of its books ends
+(``page_fresh_until``; ``CATALOG_CACHE_SECONDS`` for lists chosen or ordered by
+availability); one request rebuilds it while the others get the previous page for that
+moment. The version is read before the database, so a page built from data older than a
+commit is only ever stored under the version that commit made stale.
 """
 
 import hashlib
