@@ -93,20 +93,25 @@ def test_reserve_free_unit_answers_201_active_and_charges_R9(client_for, plus, m
     assert_wallet_consistent(plus)
 
 
-def test_a_reserve_costs_one_query_and_a_transaction_of_eight_statements_issue_8(client, plus, make_book):
-    """The user with its profile; then lock the book, lock the customer, read every check
-    (R7, R8, R10, R16) in one statement, and the four writes (make bench counts the same)."""
+def reserve_with_a_token(client, customer, book) -> tuple[object, list[dict]]:
+    """POST reservations/ with a real access token (so authentication is counted): the response and its queries."""
     from accounts.services import issue_tokens
 
-    book = make_book(units=2)
-    token = issue_tokens(plus.user)["access"]
+    token = issue_tokens(customer.user)["access"]
     with CaptureQueriesContext(connection) as queries:
         response = client.post(
             URL, {"book": book.pk, "days": 1}, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
         )
+    return response, queries.captured_queries
+
+
+def test_a_reserve_costs_one_query_and_a_transaction_of_eight_statements_issue_8(client, plus, make_book):
+    """The user with its profile; then lock the book, lock the customer, read every check
+    (R7, R8, R10, R16) in one statement, and the four writes (make bench counts the same)."""
+    response, queries = reserve_with_a_token(client, plus, make_book(units=2))
     assert response.status_code == 201, response.content
     # Inside the test's own transaction the service's BEGIN and COMMIT are a savepoint and its release.
-    kinds = [query["sql"].split()[0] for query in queries.captured_queries]
+    kinds = [query["sql"].split()[0] for query in queries]
     assert kinds == [
         "SELECT",
         "SAVEPOINT",
@@ -119,21 +124,15 @@ def test_a_reserve_costs_one_query_and_a_transaction_of_eight_statements_issue_8
         "INSERT",
         "RELEASE",
     ]
-    assert "FOR UPDATE" in queries.captured_queries[2]["sql"] and "FOR UPDATE" in queries.captured_queries[3]["sql"]
+    assert "FOR UPDATE" in queries[2]["sql"] and "FOR UPDATE" in queries[3]["sql"]
 
 
 def test_joining_a_queue_costs_the_same_transaction_less_the_charge_issue_8(client, plus, held_book):
     """No constraint is validated by a query of its own: the checks were made under the locks (R8)."""
-    from accounts.services import issue_tokens
-
     book, _loan = held_book
-    token = issue_tokens(plus.user)["access"]
-    with CaptureQueriesContext(connection) as queries:
-        response = client.post(
-            URL, {"book": book.pk, "days": 1}, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
-        )
+    response, queries = reserve_with_a_token(client, plus, book)
     assert response.status_code == 202, response.content
-    kinds = [query["sql"].split()[0] for query in queries.captured_queries]
+    kinds = [query["sql"].split()[0] for query in queries]
     assert kinds[:7] == ["SELECT", "SAVEPOINT", "SELECT", "SELECT", "SELECT", "INSERT", "RELEASE"]
     assert kinds[7:] == ["SELECT"] * len(kinds[7:]) and len(kinds) <= 10  # the position and the wait
 
