@@ -30,10 +30,16 @@ MONTH = timedelta(days=30)
 MAX_MONTHS = 12
 
 
-def lock_customer(customer: Customer | int) -> Customer:
-    """Return the customer's row re-read under a row lock (call inside a transaction)."""
+def lock_customer(customer: Customer | int, *, with_user: bool = True) -> Customer:
+    """Return the customer's row re-read under a row lock (call inside a transaction).
+
+    With `with_user`, its user comes in the same query, for callers that notify the customer.
+    """
     customer_id = customer if isinstance(customer, int) else customer.pk
-    return Customer.objects.select_for_update().select_related("user").get(pk=customer_id)
+    customers = Customer.objects.select_for_update()
+    if with_user:
+        customers = customers.select_related("user")
+    return customers.get(pk=customer_id)
 
 
 def _write_ledger(

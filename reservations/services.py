@@ -260,7 +260,7 @@ def reserve(*, customer: Customer, book: Book | int, days: int, now: datetime | 
     book = lock_book(book)
     if book is None:  # a book id that names no book (the API passes the id, not a row)
         raise ValidationError({"book": ["No such book."]}, code="does_not_exist")
-    customer = lock_customer(customer)
+    customer = lock_customer(customer, with_user=False)  # no notice goes to the reserving customer
     rule = customer.rule_at(now)
     if rule is None:
         raise SubscriptionRequired()
