@@ -137,6 +137,26 @@ def test_fifty_simultaneous_reserves_never_oversell_a_three_unit_book_R9(make_cu
             assert customer.balance == 10_000
 
 
+def test_one_customer_reserving_many_books_at_once_stays_within_the_tier_limit_R10(make_customer, make_book, now):
+    """12 simultaneous reserves of different books by one Plus customer: exactly 5 active (R2, R7, R10).
+
+    Each request locks a different book, so they race only on the customer's row; the
+    counts reserve() checks are read after that lock, in a statement of their own, and so
+    see every loan the requests before it made.
+    """
+    customer = make_customer(Tier.PLUS, balance=100_000)
+    books = [make_book(units=1) for _ in range(12)]
+
+    outcomes = run_together([lambda b=book: reserve(customer=customer, book=b, days=1, now=now) for book in books])
+
+    assert Reservation.objects.filter(customer=customer, status=Status.ACTIVE).count() == 5
+    refusals = Counter(o.refusal.code for o in outcomes if o.refusal is not None)
+    assert refusals == {"reservation_limit_reached": 7}
+    # The fifth saw the four before it as books read in the last 30 days: 30% off (R7).
+    assert [d.amount for d in reservation_debits(customer)] == [-1_000] * 4 + [-700]
+    assert_ledger_chain(customer)
+
+
 def test_mixed_simultaneous_wallet_operations_keep_the_ledger_exact_R19(make_customer, make_book, now):
     """Charges, reserves and subscription purchases at once on one short wallet: no lost update."""
     customer = make_customer(Tier.PLUS, balance=60_000)
