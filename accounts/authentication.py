@@ -39,9 +39,7 @@ class RevocableJWTAuthentication(JWTAuthentication):
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as error:
             raise InvalidToken("Token contained no recognizable user identification") from error
-        user = (
-            User.objects.select_related("customer", "author").filter(**{api_settings.USER_ID_FIELD: user_id}).first()
-        )
+        user = User.objects.select_related("customer", "author").filter(**{api_settings.USER_ID_FIELD: user_id}).first()
         if user is None:
             raise AuthenticationFailed("User not found", code="user_not_found")
         if api_settings.CHECK_USER_IS_ACTIVE and not user.is_active:

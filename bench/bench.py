@@ -201,20 +201,20 @@ def http_benchmarks(folder: Path) -> tuple[dict, list[float]]:
         }
         print(f"bench: POST reservations/ (free units) at 20 clients for {SECONDS}s", file=sys.stderr)
         results["reserve_free_20"] = wrk(port, 20, free)
-        # The same customers and books, on with pairs not sent yet (a margin for requests
-        # still in flight when wrk stopped), now offered a fixed rate.
-        offset = results["reserve_free_20"]["requests"] + 100
-        print(f"bench: POST reservations/ (free units) at {RESERVE_RATE}/s from 20 clients", file=sys.stderr)
-        results["reserve_free_rate"] = wrk(
-            port, 20, {**free, "BENCH_OFFSET": str(offset), "BENCH_RATE": str(RESERVE_RATE)}
-        )
-        results["reserve_free_rate"]["offered_rps"] = RESERVE_RATE
+        sent = results["reserve_free_20"]["requests"]
+
+        def at_rate(rate: int) -> dict:
+            """The same customers and books, on with pairs not sent yet, offered `rate` a second."""
+            nonlocal sent
+            offset = sent + 100  # a margin for requests still in flight when the last run stopped
+            print(f"bench: POST reservations/ (free units) at {rate}/s from 20 clients", file=sys.stderr)
+            figures = wrk(port, 20, {**free, "BENCH_OFFSET": str(offset), "BENCH_RATE": str(rate)})
+            sent = offset + figures["requests"]
+            return {**figures, "offered_rps": rate}
+
+        results["reserve_free_rate"] = at_rate(RESERVE_RATE)
         # And at half of what the closed loop reached: the latency of a server with room to spare.
-        half = max(1, round(results["reserve_free_20"]["rps"] / 2))
-        offset += results["reserve_free_rate"]["requests"] + 100
-        print(f"bench: POST reservations/ (free units) at {half}/s from 20 clients", file=sys.stderr)
-        results["reserve_free_half"] = wrk(port, 20, {**free, "BENCH_OFFSET": str(offset), "BENCH_RATE": str(half)})
-        results["reserve_free_half"]["offered_rps"] = half
+        results["reserve_free_half"] = at_rate(max(1, round(results["reserve_free_20"]["rps"] / 2)))
         print(f"bench: POST reservations/ (full: queued) at 20 clients for {SECONDS}s", file=sys.stderr)
         results["reserve_full_20"] = wrk(
             port,

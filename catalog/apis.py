@@ -72,6 +72,19 @@ INVALID_BOOK = error(
 )
 
 
+def paginated_page(
+    request: Request,
+    view: APIView,
+    items: QuerySet,
+    serializer_class: type[serializers.Serializer],
+    count: int | None = None,
+) -> tuple[Response, list]:
+    """One page of `items` as ``{count, next, previous, results}`` (SPEC section 4), with its rows."""
+    paginator = StandardPagination()
+    page = paginator.paginate_queryset(items, request, view=view, count=count)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data), page
+
+
 def paginated(
     request: Request,
     view: APIView,
@@ -80,9 +93,7 @@ def paginated(
     count: int | None = None,
 ) -> Response:
     """One page of `items` as ``{count, next, previous, results}`` (SPEC section 4)."""
-    paginator = StandardPagination()
-    page = paginator.paginate_queryset(items, request, view=view, count=count)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+    return paginated_page(request, view, items, serializer_class, count)[0]
 
 
 class CityOutputSerializer(serializers.Serializer):
@@ -271,10 +282,8 @@ class BookListCreateApi(APIView):
             now = timezone.now()
             books = with_next_release(book_list(filters=request.query_params, now=now), now)
             count = book_count(books, request.query_params)
-            paginator = StandardPagination()
-            page = paginator.paginate_queryset(books, request, view=self, count=count)
-            body = paginator.get_paginated_response(BookOutputSerializer(page, many=True).data).data
-            return body, page_fresh_until(page, request.query_params, now)
+            response, page = paginated_page(request, self, books, BookOutputSerializer, count=count)
+            return response.data, page_fresh_until(page, request.query_params, now)
 
         where = f"{request.scheme}://{request.get_host()}"
         return Response(cached_book_page(request.query_params, build, where=where))
