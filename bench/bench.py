@@ -5,7 +5,8 @@ environment and a database filled by ``bench/generate.py``:
 
 1. HTTP, through gunicorn (4 workers) with wrk on 127.0.0.1: the issue's yardstick (a bare
    Django view of 20 rows through the ORM, ``bench/calibration.py``) at 20 clients; the
-   catalog list (a page of 20) and a full-text search at 1 and 20 clients; reserving books
+   catalog list (a page of 20) and a full-text search at 1 and 20 clients; the floor of an
+   authenticated request (a reserve refused at once, 0 days); reserving books
    with free units at 20 clients, as fast as they go (closed loop) and at a fixed rate
    (open loop, BENCH_RESERVE_RATE, 300 a second); reserving full books at 20 clients; then
    a check that no book is oversold (R9).
@@ -55,6 +56,8 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", 4))
 THREADS = int(os.environ.get("BENCH_THREADS", "1"))
 FIXTURES = json.loads(Path(os.environ.get("BENCH_FIXTURES", BASE_DIR / "var" / "bench" / "fixtures.json")).read_text())
 RESULTS_FILE = BASE_DIR / "bench" / "results.json"
+# gunicorn's log (Django logs each refused request at WARNING: the floor run refuses thousands).
+SERVER_LOG = BASE_DIR / "var" / "bench" / "gunicorn.log"
 RELEASES = 20
 # The reserve target's rate: its latency is measured with this many requests a second offered.
 RESERVE_RATE = int(os.environ.get("BENCH_RESERVE_RATE", 300))
@@ -88,20 +91,24 @@ def load_average() -> list[float]:
 class Gunicorn:
     def __init__(self, port: int, app: str = "bookstore.wsgi:application", ready_path: str = "/api/v1/genres/"):
         self.port = port
-        self.process = subprocess.Popen(
-            [
-                str(BASE_DIR / ".venv" / "bin" / "gunicorn"),
-                app,
-                f"--workers={WORKERS}",
-                f"--threads={THREADS}",
-                f"--bind=127.0.0.1:{port}",
-                f"--pythonpath={BASE_DIR / 'bench'}",
-                "--log-level=warning",
-                "--backlog=2048",
-            ],
-            cwd=BASE_DIR,
-            start_new_session=True,
-        )
+        SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
+        with SERVER_LOG.open("a") as log:  # the child keeps its own handle
+            self.process = subprocess.Popen(
+                [
+                    str(BASE_DIR / ".venv" / "bin" / "gunicorn"),
+                    app,
+                    f"--workers={WORKERS}",
+                    f"--threads={THREADS}",
+                    f"--bind=127.0.0.1:{port}",
+                    f"--pythonpath={BASE_DIR / 'bench'}",
+                    "--log-level=warning",
+                    "--backlog=2048",
+                ],
+                cwd=BASE_DIR,
+                start_new_session=True,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -111,7 +118,7 @@ class Gunicorn:
             except OSError:
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("bench: gunicorn did not start")
+                raise SystemExit(f"bench: gunicorn did not start (see {SERVER_LOG.relative_to(BASE_DIR)})")
             time.sleep(0.3)
 
     def worker_rss_mb(self) -> list[float]:
@@ -199,6 +206,10 @@ def http_benchmarks(folder: Path) -> tuple[dict, list[float]]:
             "BENCH_TOKENS": write_lines(folder, "free.tokens", tokens["load_customers"]),
             "BENCH_BOOKS": write_lines(folder, "free.books", FIXTURES["free_books"]),
         }
+        # The floor: the same requests asking for 0 days, refused at once (R4) with no query
+        # but the token's user: all that DRF, simplejwt and Django cost an authenticated request.
+        print(f"bench: POST reservations/ refused at once (0 days) at 20 clients for {SECONDS}s", file=sys.stderr)
+        results["reserve_refused_20"] = wrk(port, 20, {**free, "BENCH_DAYS": "0"})
         print(f"bench: POST reservations/ (free units) at 20 clients for {SECONDS}s", file=sys.stderr)
         results["reserve_free_20"] = wrk(port, 20, free)
         sent = results["reserve_free_20"]["requests"]
@@ -287,7 +298,25 @@ def query_counts() -> dict:
         HTTP_AUTHORIZATION=f"Bearer {token}",
     )
     counts["reserve_status"] = status
+    counts["reserve_refused"], counts["reserve_refused_status"] = count_queries(
+        client,
+        "post",
+        "/api/v1/reservations/",
+        data={"book": free_book, "days": 0},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
     return counts
+
+
+def settle() -> None:
+    """Write out what the runs before left dirty, so that no checkpoint runs during a timing.
+
+    The HTTP runs write thousands of rows; PostgreSQL's next checkpoint would otherwise
+    flush them while the release or the sweep is timed (seen: both twice as slow).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("CHECKPOINT")
 
 
 def release_benchmark() -> dict:
@@ -337,12 +366,15 @@ def main() -> None:
         "load_before": load_average(),
         "postgresql": connection.cursor().connection.info.server_version,
     }
+    SERVER_LOG.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
         http, rss = http_benchmarks(Path(folder))
     machine["load_after_http"] = load_average()
     oversold = oversold_check()
     queries = query_counts()
+    settle()
     release = release_benchmark()
+    settle()
     sweep = sweep_benchmark()
 
     figures = {
@@ -397,6 +429,7 @@ def print_table(results: dict) -> None:
         "list": "GET books/ (page of 20)",
         "search": "GET books/?search=",
         "reserve_free": "POST reservations/ (free units)",
+        "reserve_refused": "POST reservations/ refused (0 days)",
         "reserve_full": "POST reservations/ (full: queued)",
     }
     for key, row in results["http"].items():
@@ -411,6 +444,12 @@ def print_table(results: dict) -> None:
         f"Yardstick: the bare ORM view serves {bare:,.0f} req/s at 20 clients here (about 950 on the "
         f"machine of issue 8): the catalog list at {results['http']['list_20']['rps'] / bare:.2f}× and "
         f"reserve at {results['http']['reserve_free_20']['rps'] / bare:.2f}× of it"
+    )
+    refused = results["http"]["reserve_refused_20"]["rps"]
+    print(
+        f"Floor: the same POST refused at once (0 days, R4; no query but the token's user) serves "
+        f"{refused:,.0f} req/s: the most an authenticated request gets through Django, DRF and simplejwt "
+        f"here; reserve does {results['http']['reserve_free_20']['rps'] / refused:.2f}× of that"
     )
     rate = results["http"]["reserve_free_rate"]
     half = results["http"]["reserve_free_half"]
@@ -430,7 +469,8 @@ def print_table(results: dict) -> None:
     print(
         f"Queries per request: list {queries['list_page_20_uncached']} (page of 100: "
         f"{queries['list_page_100_uncached']}, cached: {queries['list_page_20_cached']}), "
-        f"search {queries['search_uncached']}, detail {queries['detail']}, reserve {queries['reserve']}"
+        f"search {queries['search_uncached']}, detail {queries['detail']}, reserve {queries['reserve']} "
+        f"(refused at once: {queries['reserve_refused']})"
     )
     print(
         f"One release with {release['queued_before']:,} queued: median {release['median_ms']} ms "

@@ -4,6 +4,7 @@
 --   BENCH_PATHS   a file of paths to GET in turn, one per line (GET mode)
 --   BENCH_TOKENS  a file of access tokens, one per line (POST mode)
 --   BENCH_BOOKS   a file of book ids, one per line (POST mode)
+--   BENCH_DAYS    the days asked for (POST mode; default 1); 0 is refused at once (R4)
 --   BENCH_OFFSET  the first request's number n (POST mode; default 0), so that a second run
 --                 for the same customers and books goes on with pairs not sent yet
 --   BENCH_RATE    if set, requests per second for the whole run (open loop): each thread
@@ -32,7 +33,7 @@ local function read_lines(name)
   return lines
 end
 
-local tokens, books, paths, nthreads, offset, interval_ms, next_send_ms
+local tokens, books, days, paths, nthreads, offset, interval_ms, next_send_ms
 
 -- A monotonic clock in milliseconds (wrk's LuaJIT has no clock of its own).
 local ffi = require("ffi")
@@ -52,6 +53,7 @@ function init(args)
   if tokens_file and tokens_file ~= "" then
     tokens = read_lines(tokens_file)
     books = read_lines(os.getenv("BENCH_BOOKS"))
+    days = os.getenv("BENCH_DAYS") or "1"
   else
     paths = read_lines(os.getenv("BENCH_PATHS"))
   end
@@ -84,7 +86,7 @@ function request()
   end
   local customer = n % #tokens
   local book = (customer + math.floor(n / #tokens)) % #books
-  local body = '{"book":' .. books[book + 1] .. ',"days":1}'
+  local body = '{"book":' .. books[book + 1] .. ',"days":' .. days .. '}'
   local headers = {
     ["Authorization"] = "Bearer " .. tokens[customer + 1],
     ["Content-Type"] = "application/json",

@@ -93,14 +93,14 @@ def test_reserve_free_unit_answers_201_active_and_charges_R9(client_for, plus, m
     assert_wallet_consistent(plus)
 
 
-def reserve_with_a_token(client, customer, book) -> tuple[object, list[dict]]:
+def reserve_with_a_token(client, customer, book, days: int = 1) -> tuple[object, list[dict]]:
     """POST reservations/ with a real access token (so authentication is counted): the response and its queries."""
     from accounts.services import issue_tokens
 
     token = issue_tokens(customer.user)["access"]
     with CaptureQueriesContext(connection) as queries:
         response = client.post(
-            URL, {"book": book.pk, "days": 1}, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+            URL, {"book": book.pk, "days": days}, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
         )
     return response, queries.captured_queries
 
@@ -125,6 +125,17 @@ def test_a_reserve_costs_one_query_and_a_transaction_of_eight_statements_issue_8
         "RELEASE",
     ]
     assert "FOR UPDATE" in queries[2]["sql"] and "FOR UPDATE" in queries[3]["sql"]
+
+
+def test_a_reserve_refused_for_its_days_costs_only_the_users_query_R4_issue_8(client, plus, make_book):
+    """make bench's floor (0 days) measures Django, DRF and the token's user, nothing else."""
+    response, queries = reserve_with_a_token(client, plus, make_book(units=2), days=0)
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "invalid_days"
+    # Inside the test's own transaction the service's atomic block is a savepoint, rolled
+    # back; outside it psycopg sends no BEGIN before a first statement, and none ran.
+    assert [query["sql"].split()[0] for query in queries] == ["SELECT", "SAVEPOINT", "ROLLBACK", "RELEASE"]
+    assert queries[0]["sql"].startswith('SELECT "accounts_user"')
 
 
 def test_joining_a_queue_costs_the_same_transaction_less_the_charge_issue_8(client, plus, held_book):
