@@ -54,12 +54,16 @@ def _save_units_on_loan(book: Book) -> None:
     Book.objects.filter(pk=book.pk).update(units_on_loan=book.units_on_loan)
 
 
-def _lock_reservation(reservation: Reservation | int) -> tuple[Book, Reservation]:
-    """Lock the reservation's book, then re-read the reservation inside that lock."""
-    reservation_id = reservation if isinstance(reservation, int) else reservation.pk
-    book_id = Reservation.objects.values_list("book_id", flat=True).get(pk=reservation_id)
-    book = lock_book(book_id)
-    return book, Reservation.objects.select_related("customer__user", "book").get(pk=reservation_id)
+def _lock_reservation(reservation: Reservation) -> tuple[Book, Reservation]:
+    """Lock the reservation's book, then re-read the reservation inside that lock.
+
+    A reservation never changes book (nothing writes ``book_id`` after the insert, and the
+    admin cannot edit one), so even a stale copy names the right book to lock.
+    """
+    book = lock_book(reservation.book_id)
+    locked = Reservation.objects.select_related("customer__user").get(pk=reservation.pk)
+    locked.book = book  # the row just locked: not read again
+    return book, locked
 
 
 def _validate_days(days: object, rule: TierRule) -> int:

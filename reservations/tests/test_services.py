@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Notification, Tier
 from billing.exceptions import InsufficientFunds
@@ -591,6 +593,31 @@ def test_early_return_releases_the_unit_without_refund_R15(occupied_book, now, a
     assert holder.balance == balance == 3_000
     assert not WalletTransaction.objects.filter(customer=holder, kind=TransactionKind.REFUND).exists()
     assert_wallet_consistent(holder)
+    assert_book_consistent(book)
+
+
+def test_a_return_locks_the_book_then_reads_the_reservation_once_issue_8(occupied_book, now):
+    """The loaded reservation names its book (a reservation never changes book), so the
+    return locks it at once, then re-reads the reservation with its customer and not the
+    book again; an empty queue costs the two queue lookups (R13)."""
+    book, holder, loan = occupied_book
+
+    with CaptureQueriesContext(connection) as queries:
+        return_reservation(customer=holder, reservation=loan, now=now + HOUR)
+
+    sqls = [query["sql"] for query in queries.captured_queries]
+    assert [sql.split()[0] for sql in sqls] == [
+        "SAVEPOINT",
+        "SELECT",
+        "SELECT",
+        "UPDATE",
+        "UPDATE",
+        "SELECT",
+        "SELECT",
+        "RELEASE",
+    ]
+    assert sqls[1].startswith('SELECT "catalog_book"') and sqls[1].endswith("FOR UPDATE")
+    assert sqls[2].startswith('SELECT "reservations_reservation"') and '"catalog_book"' not in sqls[2]
     assert_book_consistent(book)
 
 
