@@ -265,10 +265,29 @@ def oversold_check() -> dict:
     }
 
 
+def statements_sent(queries: list[dict]) -> int:
+    """The statements of `queries` that reached PostgreSQL.
+
+    Django logs an atomic block's BEGIN and its COMMIT or ROLLBACK, but psycopg sends the
+    BEGIN only before the block's first statement, and nothing at its end if none ran (a
+    request refused before its first query in the block).
+    """
+    sent, begun = 0, False
+    for sql in (query["sql"] for query in queries):
+        if sql == "BEGIN":
+            begun = True
+        elif sql in ("COMMIT", "ROLLBACK") and begun:
+            begun = False  # an empty block: neither was sent
+        else:
+            sent += 2 if begun else 1  # the BEGIN went just before this statement
+            begun = False
+    return sent
+
+
 def count_queries(client: Client, method: str, path: str, **kwargs) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as queries:
         response = getattr(client, method)(path, **kwargs)
-    return len(queries), response.status_code
+    return statements_sent(queries.captured_queries), response.status_code
 
 
 def query_counts() -> dict:
