@@ -8,6 +8,7 @@ thread (IntegrityError, deadlock, InvalidTransition...) fails the test with its 
 """
 
 import threading
+import time
 import traceback
 from collections import Counter
 from collections.abc import Callable
@@ -17,11 +18,11 @@ from functools import partial
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from accounts.models import Customer, Tier
 from billing.models import TransactionKind, WalletTransaction
-from billing.services import buy_subscription, charge_wallet
+from billing.services import buy_subscription, charge_wallet, debit_wallet, lock_customer
 from bookstore.exceptions import DomainError
 from reservations.models import EndReason, Reservation, Status
 from reservations.services import (
@@ -316,6 +317,47 @@ def test_release_drops_unservable_entries_in_order_and_beats_a_newcomer_R13(make
     assert reservation_debits(newcomer) == []
     for customer in (holder, lapsed, at_limit, poor, good, newcomer):
         assert_ledger_chain(customer)
+
+
+def test_a_release_serves_the_queue_with_the_balance_committed_while_it_waited_R11_R13(make_customer, make_book, now):
+    """The queue lookup locks the head's customer: a charge holding that lock commits
+    first, and the release then sees the wallet it left (too little: dropped, R13)."""
+    book = make_book(units=1)
+    holder = make_customer(Tier.PLUS, balance=10_000)
+    loan = reserve(customer=holder, book=book, days=3, now=now - timedelta(hours=1))
+    head = make_customer(Tier.PLUS, balance=10_000)
+    entry = reserve(customer=head, book=book, days=3, now=now - timedelta(minutes=30))
+    locked = threading.Event()
+
+    def spend_while_holding_the_lock():
+        with transaction.atomic():
+            customer = lock_customer(head.pk)
+            locked.set()
+            time.sleep(0.5)  # the release runs meanwhile and must wait for this row
+            debit_wallet(
+                customer=customer,
+                amount=customer.balance - 500,
+                kind=TransactionKind.SUBSCRIPTION,
+                reference="test",
+                now=now - timedelta(minutes=1),
+            )
+
+    def release_once_locked():
+        assert locked.wait(timeout=THREAD_TIMEOUT)
+        return return_reservation(customer=holder, reservation=loan, now=now)
+
+    spent, released = run_together([spend_while_holding_the_lock, release_once_locked])
+
+    assert spent.ok and released.ok
+    entry.refresh_from_db()
+    assert (entry.status, entry.end_reason) == (Status.DROPPED, EndReason.INSUFFICIENT_FUNDS)
+    assert reservation_debits(head) == []
+    head.refresh_from_db()
+    assert head.balance == 500
+    for customer in (holder, head):
+        assert_ledger_chain(customer)
+    book.refresh_from_db()
+    assert book.units_on_loan == 0
 
 
 def test_two_simultaneous_sweeps_expire_each_loan_once_and_promote_each_head_once_R16(make_customer, make_book, now):
