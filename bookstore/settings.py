@@ -154,8 +154,11 @@ TEMPLATES = [
 REDIS_URL = env("REDIS_URL", default="")
 # Rate-limit counters live here, so the cache must be shared by every process:
 # Redis when configured, else a table in the database (`manage.py createcachetable`).
+# django-redis, not Django's own backend: that one builds a new redis-py client (and its
+# table of reply callbacks) for every cache call; django-redis keeps one per process. A
+# cached page of the book list: 2,780 -> 1,686 Python calls (make bench).
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
 

@@ -240,7 +240,7 @@ def test_the_cache_is_the_real_redis_when_configured():
     if not settings.REDIS_URL:
         pytest.skip("REDIS_URL is not set (make test sets it)")
     from django.core.cache import caches
-    from django.core.cache.backends.redis import RedisCache
+    from django_redis.cache import RedisCache
 
     assert isinstance(caches["default"], RedisCache)
     cache.set("probe", 1)

@@ -51,7 +51,7 @@ def test_database_url_selects_postgresql_and_redis_url_the_cache_and_broker(tmp_
         DJANGO_ALLOWED_HOSTS="books.example.com",
     )
     assert found["engine"] == "django.db.backends.postgresql"
-    assert found["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert found["cache"] == "django_redis.cache.RedisCache"
     assert found["broker"] == "redis://127.0.0.1:6379/0"
     assert found["debug"] is False
     assert found["hosts"] == ["books.example.com"]
