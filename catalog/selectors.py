@@ -128,10 +128,26 @@ def _bump_for_own_reads() -> None:
             pending.unread = False
 
 
-def _key(prefix: str, version: object, params: Mapping[str, str] | object, extra: str = "") -> str:
+def _key(prefix: str, params: Mapping[str, str] | object, extra: str = "") -> str:
     items = sorted(params.lists()) if hasattr(params, "lists") else sorted(params.items())
     digest = hashlib.sha256(f"{extra}?{urlencode(items, doseq=True)}".encode()).hexdigest()[:32]
-    return f"catalog:{prefix}:{version}:{digest}"
+    return f"catalog:{prefix}:{digest}"
+
+
+def _current(version_key: str, key: str) -> tuple[object, object | None]:
+    """The version under `version_key`, and the value at `key` if it was cached under it.
+
+    One round trip for both: each value is stored with the version it was made under
+    (``_store``), and one made under an older version is no value at all.
+    """
+    found = cache.get_many([version_key, key])
+    version = found.get(version_key, 0)
+    entry = found.get(key)
+    return version, (entry[1] if entry is not None and entry[0] == version else None)
+
+
+def _store(key: str, version: object, value: object, timeout: float) -> None:
+    cache.set(key, (version, value), timeout)
 
 
 def cached_book_page(params: Mapping[str, str], build: Callable[[], tuple[dict, datetime]], *, where: str = "") -> dict:
@@ -141,9 +157,9 @@ def cached_book_page(params: Mapping[str, str], build: Callable[[], tuple[dict, 
     `where` names what else the page depends on (the scheme and host of its next/previous links).
     """
     _bump_for_own_reads()
+    key = _key("page", params, where)
     try:
-        key = _key("page", cache.get(CATALOG_VERSION_KEY, 0), params, where)
-        entry = cache.get(key)
+        version, entry = _current(CATALOG_VERSION_KEY, key)
     except Exception:
         logger.exception("The cache does not answer: building the book list page")
         return build()
@@ -156,7 +172,7 @@ def cached_book_page(params: Mapping[str, str], build: Callable[[], tuple[dict, 
             return page
     page, fresh_until = build()
     lifetime = max(fresh_until.timestamp() - now, 0)
-    cache.set(key, (now + lifetime, page), lifetime + CATALOG_CACHE_SECONDS)
+    _store(key, version, (now + lifetime, page), lifetime + CATALOG_CACHE_SECONDS)
     cache.delete(f"{key}:rebuilding")
     return page
 
@@ -170,13 +186,14 @@ def book_count(books: QuerySet[Book], filters: Mapping[str, str]) -> int:
     _bump_for_own_reads()
     selecting = {name: value for name, value in filters.items() if name not in PAGE_PARAMETERS}
     if selecting:
-        key, timeout = _key("count", cache.get(CATALOG_VERSION_KEY, 0), selecting), CATALOG_CACHE_SECONDS
+        version_key, timeout = CATALOG_VERSION_KEY, CATALOG_CACHE_SECONDS
     else:
-        key, timeout = _key("count", cache.get(CATALOG_COUNT_VERSION_KEY, 0), {}), 24 * 60 * 60
-    count = cache.get(key)
+        version_key, timeout = CATALOG_COUNT_VERSION_KEY, 24 * 60 * 60
+    key = _key("count", selecting)
+    version, count = _current(version_key, key)
     if count is None:
         count = books.count()
-        cache.set(key, count, timeout)
+        _store(key, version, count, timeout)
     return count
 
 

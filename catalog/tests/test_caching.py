@@ -187,9 +187,9 @@ def test_a_page_past_its_time_is_rebuilt_by_one_request_while_others_get_the_old
 
     assert cached_book_page({"page": "1"}, build("first")) == {"page": "first"}
     assert cached_book_page({"page": "1"}, build("second")) == {"page": "first"}  # fresh: cached
-    key = _key("page", cache.get("catalog:version", 0), {"page": "1"}, "")
-    fresh_until, page = cache.get(key)
-    cache.set(key, (fresh_until - 3600, page))  # now past its time
+    key = _key("page", {"page": "1"}, "")
+    version, (fresh_until, page) = cache.get(key)
+    cache.set(key, (version, (fresh_until - 3600, page)))  # now past its time
     cache.add(f"{key}:rebuilding", 1)  # another request is rebuilding it
     assert cached_book_page({"page": "1"}, build("third")) == {"page": "first"}
     cache.delete(f"{key}:rebuilding")
@@ -232,7 +232,9 @@ def cached_entry(params: dict) -> tuple[float, dict]:
 
     from catalog.selectors import CATALOG_VERSION_KEY, _key
 
-    return cache.get(_key("page", cache.get(CATALOG_VERSION_KEY, 0), params, "http://testserver"))
+    version, entry = cache.get(_key("page", params, "http://testserver"))
+    assert version == cache.get(CATALOG_VERSION_KEY, 0)  # made under the version in force
+    return entry
 
 
 def test_a_loan_ending_shows_in_the_list_at_its_end_without_the_worker_R16(client, make_book, make_customer):
