@@ -5,14 +5,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts import views as account_views
 from bookstore.admin_dashboard import dashboard_view
 
+# The busiest first (the catalog, then reservations): the apps' paths never overlap.
 api_v1 = [
-    path("", include("accounts.api_urls")),
     path("", include("catalog.api_urls")),
     path("", include("reservations.api_urls")),
     path("", include("billing.api_urls")),
+    path("", include("accounts.api_urls")),
 ]
 
 urlpatterns = [
+    # The API first: it takes most requests, and Django tries the patterns in order.
+    path("api/v1/", include((api_v1, "api"))),
     # Customer and visitor pages: the catalog is the home page.
     path("", include("catalog.urls")),
     path("reservations/", include("reservations.urls")),
@@ -22,7 +25,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("author/", include("catalog.author_urls")),
-    path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
