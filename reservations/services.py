@@ -6,6 +6,7 @@ what makes free units exact (R9) and the queue served before any newcomer (R13);
 ``book_not_oversold`` constraint backs it up in the database.
 """
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -200,9 +201,9 @@ def _release(book: Book, reservation: Reservation, *, status: str, at: datetime)
 def _end_due_loans(books: dict[int, Book], now: datetime) -> tuple[int, list[Book]]:
     """End the locked books' loans whose end has come, each at its own ``ends_at`` (R16).
 
-    Set statements whatever their number: one UPDATE of the reservations, one of the
-    books' units on loan. Returns how many ended and the books that got units back; the
-    caller serves their queues (R13).
+    Set statements whatever their number: one UPDATE of the reservations, and one of
+    the books' units on loan per distinct number of loans ended. Returns how many ended
+    and the books that got units back; the caller serves their queues (R13).
     """
     due = list(Reservation.objects.filter(book_id__in=books).due(now).order_by("book_id", "ends_at", "id"))
     if not due:
@@ -213,9 +214,15 @@ def _end_due_loans(books: dict[int, Book], now: datetime) -> tuple[int, list[Boo
     Reservation.objects.filter(pk__in=[reservation.pk for reservation in due]).update(
         status=Status.EXPIRED, ended_at=F("ends_at"), end_reason=Status.EXPIRED
     )
-    released = [books[book_id] for book_id in dict.fromkeys(reservation.book_id for reservation in due)]
-    Book.objects.bulk_update(released, ["units_on_loan"])
-    return len(due), released
+    ended = Counter(reservation.book_id for reservation in due)
+    # Each book's units on loan drop by its loans that ended: one UPDATE per distinct
+    # count (1 or 2 nearly always), where bulk_update built a CASE per book (a third of
+    # the sweep's time; make bench).
+    for count in sorted(set(ended.values())):
+        Book.objects.filter(pk__in=[book_id for book_id, n in ended.items() if n == count]).update(
+            units_on_loan=F("units_on_loan") - count
+        )
+    return len(due), [books[book_id] for book_id in ended]
 
 
 def _expire_due(book: Book, now: datetime) -> int:
@@ -429,6 +436,7 @@ def _expire_books(book_ids: list[int], now: datetime) -> int:
         waiting = set(
             Reservation.objects.filter(book_id__in=[book.pk for book in released])
             .queued()
+            .order_by()  # DISTINCT over book_id alone, not the default order's columns too
             .values_list("book_id", flat=True)
             .distinct()
         )

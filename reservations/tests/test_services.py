@@ -689,6 +689,25 @@ def test_expire_due_reservations_ends_due_loans_once_R16(make_customer, make_boo
     assert_book_consistent(long_book)
 
 
+def test_one_sweep_lowers_each_books_units_by_its_own_ended_loans_R9_R16(make_customer, make_book, now):
+    """Books ending one, two and three loans in the same sweep transaction, and one ending
+    none: each book's units on loan drop by its own count, and nobody else's."""
+    books = {ended: make_book(units=4) for ended in (0, 1, 2, 3)}
+    customers = [make_customer(Tier.PREMIUM, balance=50_000) for _ in range(4)]
+    for ended, book in books.items():
+        for customer in customers[:ended]:
+            reserve(customer=customer, book=book, days=1, now=now - 2 * DAY)
+        if ended < 3:  # and a loan that runs on
+            reserve(customer=customers[3], book=book, days=7, now=now - 2 * DAY)
+
+    assert expire_due_reservations(now=now) == 1 + 2 + 3
+
+    for ended, book in books.items():
+        book.refresh_from_db()
+        assert book.units_on_loan == (1 if ended < 3 else 0), ended
+        assert_book_consistent(book)
+
+
 def test_expiry_at_exactly_ends_at_counts_as_due_R16(make_customer, make_book, now):
     customer = make_customer(Tier.PLUS, balance=10_000)
     loan = reserve(customer=customer, book=make_book(units=1), days=1, now=now)
