@@ -156,7 +156,7 @@ REDIS_URL = env("REDIS_URL", default="")
 # Redis when configured, else a table in the database (`manage.py createcachetable`).
 # django-redis, not Django's own backend: that one builds a new redis-py client (and its
 # table of reply callbacks) for every cache call; django-redis keeps one per process. A
-# cached page of the book list: 2,780 -> 1,686 Python calls (make bench).
+# cached page of the book list: 2,780 -> 1,686 Python calls (cProfile).
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
