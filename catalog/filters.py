@@ -14,6 +14,7 @@ from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import Case, Exists, FloatField, OuterRef, Q, QuerySet, Value, When
+from django_filters.fields import BaseCSVField
 
 from .models import Book, isbn_forms, normalize_search_text
 
@@ -112,8 +113,29 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class OrderingTermsField(BaseCSVField):
+    """The comma-separated fields of ``?ordering=``, refusing an empty one ("title,,id", ",")."""
+
+    def clean(self, value):
+        if value and "" in value:
+            raise forms.ValidationError(
+                "A sort field is empty: separate the fields with single commas, such as -available_units,title.",
+                code="invalid",
+            )
+        return super().clean(value)
+
+
 class StableOrderingFilter(django_filters.OrderingFilter):
-    """Order as asked, then by id, so that pages never repeat or skip a book."""
+    """Order as asked, then by id, so that pages never repeat or skip a book.
+
+    An empty term (``?ordering=,``, ``title,,id``, a trailing comma) answers 400 with
+    ``errors.ordering`` (R26), as an unknown field or ``title, id`` does: it is a client's
+    mistake, and guessing what was meant would hide it. The pattern in the OpenAPI schema
+    (``catalog.apis.ORDERING_PATTERN``) refuses it too. An empty parameter (``?ordering=``)
+    is no ordering at all, like every other empty filter.
+    """
+
+    base_field_class = OrderingTermsField
 
     def filter(self, queryset, value):
         if not value:

@@ -2,7 +2,9 @@
 
 Decisions where SPEC is silent:
 - ``/?q=&genre=<slug>&available=1&page=`` are the catalog's parameters; an invalid one
-  (an unknown genre, a too long search) shows the form's error with status 400.
+  (an unknown genre, a too long search) shows the form's error with status 400. The page
+  offers no sort: a parameter it does not know, such as the API's ``ordering`` (even a
+  malformed ``ordering=,``), is ignored and the list comes in its usual order (R26).
 - The reserve form offers the days the customer's tier allows, each with its price now
   (R6, R7); the price is charged when the loan starts, so a queued entry pays on promotion.
 - Reserving answers with a redirect to "My reservations" and a message; a refusal shows
