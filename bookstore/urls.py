@@ -29,5 +29,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
 
+handler400 = "bookstore.views.bad_request"
+handler403 = "bookstore.views.permission_denied"
 handler404 = "bookstore.views.not_found"
 handler500 = "bookstore.views.server_error"
