@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import WalletTransaction
+from .models import GatewayCharge, WalletTransaction
 
 
 @admin.register(WalletTransaction)
@@ -11,6 +11,27 @@ class WalletTransactionAdmin(admin.ModelAdmin):
     list_filter = ["kind", "created_at", "customer__tier"]
     search_fields = ["=id", "customer__user__username", "customer__user__phone", "reference", "idempotency_key"]
     list_select_related = ["customer__user"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(GatewayCharge)
+class GatewayChargeAdmin(admin.ModelAdmin):
+    """Claims on gateway charges, for looking into a stuck or failed charge; written by charge_wallet alone (R17)."""
+
+    list_display = ["created_at", "customer", "amount", "status", "attempts", "attempted_at", "gateway_reference"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["=id", "customer__user__username", "idempotency_key", "gateway_reference"]
+    list_select_related = ["customer__user"]
+    raw_id_fields = ["customer", "transaction"]
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request):

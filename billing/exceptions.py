@@ -31,6 +31,37 @@ class IdempotencyKeyReused(Conflict):
     default_message = "This Idempotency-Key was already used for a different request."
 
 
+class ChargeInProgress(Conflict):
+    """The gateway is being called for this key right now; ask again after `retry_after` (R17)."""
+
+    code = "charge_in_progress"
+    default_message = "A charge with this Idempotency-Key is being processed. Try again in a moment."
+
+    def __init__(self, *, retry_after: int, message: str | None = None) -> None:
+        # bookstore.api sends `retry_after` as the Retry-After header too.
+        super().__init__(message, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
+class PaymentGatewayUnavailable(DomainError):
+    """The gateway failed or timed out; a retry with the same key resolves it, charging once (R17).
+
+    The body carries the `idempotency_key` the gateway was given, so a client that sent
+    none can still retry the same charge rather than make a new one.
+    """
+
+    code = "payment_gateway_unavailable"
+    status = 503
+    default_message = (
+        "The payment gateway did not answer. Try again with the same Idempotency-Key: it charges at most once."
+    )
+
+    def __init__(self, *, idempotency_key: str, retry_after: int, message: str | None = None) -> None:
+        super().__init__(message, idempotency_key=idempotency_key, retry_after=retry_after)
+        self.idempotency_key = idempotency_key
+        self.retry_after = retry_after
+
+
 class InvalidIdempotencyKey(InvalidInput):
     code = "invalid_idempotency_key"
     default_message = "The Idempotency-Key must be 1 to 255 printable ASCII characters."

@@ -1,6 +1,13 @@
-"""Payment gateways: a pluggable backend chosen by the PAYMENT_GATEWAY setting (R17)."""
+"""Payment gateways: a pluggable backend chosen by the PAYMENT_GATEWAY setting (R17).
 
-import uuid
+``charge`` is always given an ``idempotency_key`` (the client's, or one the server made
+for a charge sent without one). A real gateway must pass it to its provider, so that a
+second call with the same key (a retry after a timeout, or a lapsed claim taken over,
+see ``billing.models.GatewayCharge``) is the same charge, not a new one. A failure or a
+timeout is an exception; its own timeout should be well under ``GatewayCharge.LEASE``.
+"""
+
+import hashlib
 from dataclasses import dataclass
 from functools import cache
 
@@ -18,21 +25,26 @@ class GatewayResult:
 class PaymentGateway:
     """Charge a customer's card or account; implementations talk to a real provider."""
 
-    def charge(self, *, customer_id: int, amount: int, idempotency_key: str | None) -> GatewayResult:
+    def charge(self, *, customer_id: int, amount: int, idempotency_key: str) -> GatewayResult:
+        """Charge `amount` toman once per `idempotency_key`; raise on a failure or a timeout."""
         raise NotImplementedError
 
 
 class FakeGateway(PaymentGateway):
-    """Approve every charge: the default, for development and demos."""
+    """Approve every charge: the default, for development and demos.
 
-    def charge(self, *, customer_id: int, amount: int, idempotency_key: str | None) -> GatewayResult:
-        return GatewayResult(approved=True, reference=f"fake-{uuid.uuid4().hex[:16]}")
+    Like a real gateway, one key names one charge: the reference is derived from it.
+    """
+
+    def charge(self, *, customer_id: int, amount: int, idempotency_key: str) -> GatewayResult:
+        digest = hashlib.sha256(f"{customer_id}:{amount}:{idempotency_key}".encode()).hexdigest()
+        return GatewayResult(approved=True, reference=f"fake-{digest[:16]}")
 
 
 class DecliningGateway(PaymentGateway):
     """Decline every charge: for tests and for switching payments off."""
 
-    def charge(self, *, customer_id: int, amount: int, idempotency_key: str | None) -> GatewayResult:
+    def charge(self, *, customer_id: int, amount: int, idempotency_key: str) -> GatewayResult:
         return GatewayResult(approved=False, reference="", message="Declined by the gateway.")
 
 

@@ -1,5 +1,29 @@
-"""Wallet and subscription use cases (R17–R20). Every balance change writes a ledger row."""
+"""Wallet and subscription use cases (R17–R20). Every balance change writes a ledger row.
 
+Charging the wallet (R17) calls the payment gateway at most once per Idempotency-Key at a
+time, and credits an approved charge exactly once:
+
+1. The key is claimed: a ``GatewayCharge`` row, unique per (customer, key), inserted and
+   committed in its own short transaction. A charge sent without a key gets a
+   server-made one (``server-<uuid>``), so the gateway is always given a key.
+2. The gateway is called with that key, with no transaction open and no lock held.
+3. Its answer moves the claim: approved → one transaction locks the customer, writes
+   the ledger row and marks the claim ``approved`` with it; declined → ``declined``,
+   final; an exception or timeout → ``failed``, and a retry calls the gateway again with
+   the same key (a real gateway deduplicates by key; the answer is 503
+   ``payment_gateway_unavailable`` with ``Retry-After`` and the key to retry with).
+
+A repeat of a key answers from its claim: ``approved`` → the first ledger row
+(``created=False``) and no gateway call; ``declined`` → the same 402 ``payment_declined``;
+``pending`` → 409 ``charge_in_progress`` with ``Retry-After`` while the 30-second lease
+runs, then the repeat takes the claim over and calls the gateway with the same key
+(that covers a process killed mid-call); ``failed`` → taken over at once. Another amount
+under the same key is 409 ``idempotency_key_reused`` whatever the state. The ledger's
+own unique (customer, idempotency_key) stays as the last line against a double credit.
+"""
+
+import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,14 +44,18 @@ from .exceptions import (
     InvalidSubscription,
     OfferChanged,
     PaymentDeclined,
+    PaymentGatewayUnavailable,
 )
 from .gateways import get_gateway
-from .models import TransactionKind, WalletTransaction
+from .models import ChargeStatus, GatewayCharge, TransactionKind, WalletTransaction
+
+logger = logging.getLogger(__name__)
 
 MIN_CHARGE = 1_000
 MAX_CHARGE = 100_000_000
 MONTH = timedelta(days=30)
 MAX_MONTHS = 12
+GATEWAY_RETRY_AFTER = 2  # seconds a client waits before retrying a charge the gateway failed
 
 
 def lock_customer(customer: Customer | int, *, with_user: bool = True) -> Customer:
@@ -94,51 +122,100 @@ def _validate_charge_amount(amount: object) -> int:
     return amount
 
 
-def _replay(customer: Customer, amount: int, idempotency_key: str) -> ChargeResult | None:
-    earlier = WalletTransaction.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
-    if earlier is None:
-        return None
-    if earlier.amount != amount:
+def _validate_idempotency_key(key: str | None) -> str:
+    """Return the client's key, or a server-made one when it sent none: the gateway always gets a key."""
+    if key is None:
+        return f"server-{uuid.uuid4().hex}"
+    if not (1 <= len(key) <= 255 and key.isascii() and key.isprintable()):
+        raise InvalidIdempotencyKey()
+    return key
+
+
+def _claim(*, customer: Customer, amount: int, key: str, at: datetime) -> GatewayCharge:
+    """Commit the key's claim, or take over a failed or lapsed one; an approved claim is returned as it is.
+
+    Raises what a repeat of the key gets: 409 for another amount or a call in progress,
+    the same 402 for a declined key.
+    """
+    try:
+        with transaction.atomic():
+            return GatewayCharge.objects.create(
+                customer=customer, idempotency_key=key, amount=amount, attempted_at=at, created_at=at, updated_at=at
+            )
+    except IntegrityError:
+        pass  # the key is claimed already: what it did decides the answer
+    claim = GatewayCharge.objects.get(customer=customer, idempotency_key=key)
+    if claim.amount != amount:
         raise IdempotencyKeyReused()
-    return ChargeResult(transaction=earlier, created=False)
+    if claim.status == ChargeStatus.DECLINED:
+        raise PaymentDeclined(claim.message or None)
+    if claim.status != ChargeStatus.APPROVED:
+        claim.take_over(at=at)
+    return claim
+
+
+def _credit_approved(*, customer: Customer, claim: GatewayCharge, reference: str, now: datetime) -> ChargeResult:
+    """Credit an approved gateway charge once: lock the customer, write the ledger, approve the claim."""
+    try:
+        with transaction.atomic():
+            locked = lock_customer(customer, with_user=False)
+            claim = GatewayCharge.objects.select_for_update().get(pk=claim.pk)
+            if claim.status == ChargeStatus.APPROVED:
+                # This call outlived its lease, and the request that took over was credited first.
+                return ChargeResult(transaction=claim.transaction, created=False)
+            entry = credit_wallet(
+                customer=locked,
+                amount=claim.amount,
+                kind=TransactionKind.CHARGE,
+                reference=f"Gateway {reference}",
+                now=now,
+                idempotency_key=claim.idempotency_key,
+            )
+            claim.approve(transaction=entry, reference=reference, at=timezone.now())
+    except IntegrityError:
+        # The ledger's own unique key, the last line: a credit for this key that no claim
+        # names, written before claims existed. The gateway was given the same key, so this
+        # approval is that charge: name it, credit nothing more.
+        earlier = WalletTransaction.objects.filter(customer=customer, idempotency_key=claim.idempotency_key).first()
+        if earlier is None or earlier.kind != TransactionKind.CHARGE or earlier.amount != claim.amount:
+            raise
+        with transaction.atomic():
+            claim = GatewayCharge.objects.select_for_update().get(pk=claim.pk)
+            if claim.status != ChargeStatus.APPROVED:
+                claim.approve(transaction=earlier, reference=reference, at=timezone.now())
+        return ChargeResult(transaction=earlier, created=False)
+    customer.balance = locked.balance
+    return ChargeResult(transaction=entry, created=True)
 
 
 def charge_wallet(
     *, customer: Customer, amount: int, idempotency_key: str | None = None, now: datetime | None = None
 ) -> ChargeResult:
-    """Charge the wallet through the payment gateway; a repeated key charges once (R17)."""
+    """Charge the wallet through the payment gateway, at most one gateway charge per key (R17).
+
+    The key's claim (``GatewayCharge``, whose docstring has the states) is committed
+    before the gateway is called and the gateway gets the key, so concurrent repeats and
+    retries after a timeout charge once. Call it outside a transaction: the claim must be
+    committed before the gateway call, and no lock may be held across it.
+    """
     amount = _validate_charge_amount(amount)
-    if idempotency_key is not None and not (
-        1 <= len(idempotency_key) <= 255 and idempotency_key.isascii() and idempotency_key.isprintable()
-    ):
-        raise InvalidIdempotencyKey()
-    if idempotency_key and (earlier := _replay(customer, amount, idempotency_key)):
-        return earlier
+    key = _validate_idempotency_key(idempotency_key)
+    gateway = get_gateway()  # a misconfigured gateway fails here, before anything is claimed
+    claim = _claim(customer=customer, amount=amount, key=key, at=timezone.now())
+    if claim.status == ChargeStatus.APPROVED:
+        return ChargeResult(transaction=claim.transaction, created=False)
 
-    # The gateway is network I/O: call it before taking any lock.
-    result = get_gateway().charge(customer_id=customer.pk, amount=amount, idempotency_key=idempotency_key)
-    if not result.approved:
-        raise PaymentDeclined(result.message or None)
-
-    now = now or timezone.now()
+    # Network I/O: no transaction is open and no lock is held from here to the answer.
     try:
-        with transaction.atomic():
-            locked = lock_customer(customer)
-            entry = credit_wallet(
-                customer=locked,
-                amount=amount,
-                kind=TransactionKind.CHARGE,
-                reference=f"Gateway {result.reference}",
-                now=now,
-                idempotency_key=idempotency_key,
-            )
-    except IntegrityError:
-        # A concurrent request with the same key won the race: answer with its result.
-        if idempotency_key and (earlier := _replay(customer, amount, idempotency_key)):
-            return earlier
-        raise
-    customer.balance = locked.balance
-    return ChargeResult(transaction=entry, created=True)
+        result = gateway.charge(customer_id=customer.pk, amount=amount, idempotency_key=key)
+    except Exception as error:
+        logger.warning("Payment gateway failed for charge %s (attempt %s)", claim.pk, claim.attempts, exc_info=True)
+        claim.fail(at=timezone.now())
+        raise PaymentGatewayUnavailable(idempotency_key=key, retry_after=GATEWAY_RETRY_AFTER) from error
+    if not result.approved:
+        claim.decline(reference=result.reference, message=result.message, at=timezone.now())
+        raise PaymentDeclined(result.message or None)
+    return _credit_approved(customer=customer, claim=claim, reference=result.reference, now=now or timezone.now())
 
 
 @dataclass(frozen=True)

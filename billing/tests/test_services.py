@@ -132,9 +132,12 @@ def test_declined_charge_writes_nothing_R17(make_customer, now, settings):
     assert customer.balance == 0
     assert ledger(customer) == []
 
-    # A declined attempt does not burn the key: the retry through an approving gateway charges.
+    # A decline is final for its key (as Stripe does): the repeat answers the same decline,
+    # even through a gateway that would approve; a new attempt takes a new key.
     settings.PAYMENT_GATEWAY = "billing.gateways.FakeGateway"
-    assert charge_wallet(customer=customer, amount=10_000, idempotency_key="try-1", now=now).created is True
+    with pytest.raises(PaymentDeclined):
+        charge_wallet(customer=customer, amount=10_000, idempotency_key="try-1", now=now)
+    assert charge_wallet(customer=customer, amount=10_000, idempotency_key="try-2", now=now).created is True
 
 
 # --- R19: the ledger --------------------------------------------------------------------------
