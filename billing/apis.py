@@ -10,6 +10,11 @@ Decisions where SPEC is silent:
 - ``POST wallet/charge/`` answers 201 the first time; a repeat with the same
   ``Idempotency-Key`` answers 200 with the first result (the same transaction, and the
   balance it left) and the header ``Idempotent-Replayed: true``; nothing is charged again.
+  While the first request is still at the gateway a repeat gets 409 ``charge_in_progress``
+  with ``Retry-After``; a declined key answers the same 402 on every repeat; a gateway
+  failure or timeout is 503 ``payment_gateway_unavailable`` with ``Retry-After`` and the
+  ``idempotency_key`` to retry with (made by the server when the client sent none), and
+  that retry charges at most once (``billing.models.GatewayCharge`` has the states).
 - The ranges of the rules (amount 1,000 to 100,000,000; 1 to 12 months) are checked by the
   services, so their errors carry the rule's own code (``invalid_amount``,
   ``invalid_subscription``); the serializers check only types.
@@ -95,6 +100,29 @@ class TransactionPageSerializer(serializers.Serializer):
         ref_name = "WalletTransactionPage"
 
 
+class ChargeConflictErrorSerializer(ErrorSerializer):
+    """409 on a charge: ``idempotency_key_reused``, or ``charge_in_progress`` with ``retry_after`` (R17)."""
+
+    retry_after = serializers.IntegerField(
+        required=False, help_text="`charge_in_progress` only: seconds to wait (also the `Retry-After` header)."
+    )
+
+    class Meta:
+        ref_name = "ChargeConflictError"
+
+
+class GatewayUnavailableErrorSerializer(ErrorSerializer):
+    """503 ``payment_gateway_unavailable``: retry with ``idempotency_key`` after ``retry_after`` (R17)."""
+
+    idempotency_key = serializers.CharField(
+        help_text="The key the gateway was given (the server's own if you sent none): retry with it."
+    )
+    retry_after = serializers.IntegerField(help_text="Seconds to wait before retrying (also `Retry-After`).")
+
+    class Meta:
+        ref_name = "GatewayUnavailableError"
+
+
 class WalletDetailApi(APIView):
     """The customer's balance and ledger, newest first."""
 
@@ -151,7 +179,9 @@ class WalletChargeApi(APIView):
         description=(
             "Charges through the payment gateway. Send an `Idempotency-Key` header to make retries "
             "safe: a repeat with the same key charges once and answers 200 with the first result "
-            "(and `Idempotent-Replayed: true`)."
+            "(and `Idempotent-Replayed: true`). While the first request is at the gateway a repeat "
+            "gets 409 `charge_in_progress` and a `Retry-After` header; a declined key gets the same "
+            "402 again; after a 503 retry with the same key (the body's `idempotency_key`)."
         ),
         tags=["wallet"],
         parameters=[
@@ -168,9 +198,18 @@ class WalletChargeApi(APIView):
             200: OpenApiResponse(OutputSerializer, description="A repeat of an earlier charge with the same key."),
             400: invalid("`invalid` (wrong type), `invalid_amount`, `invalid_idempotency_key`, `parse_error`."),
             401: NOT_AUTHENTICATED,
-            402: error("`payment_declined`: the gateway refused the charge."),
+            402: error("`payment_declined`: the gateway refused the charge (the same on every repeat of the key)."),
             403: NOT_A_CUSTOMER,
-            409: error("`idempotency_key_reused`: the key was used for a different amount."),
+            409: error(
+                "`idempotency_key_reused`: the key was used for a different amount; `charge_in_progress`: "
+                "a request with this key is at the gateway now, retry after `Retry-After` seconds.",
+                ChargeConflictErrorSerializer,
+            ),
+            503: error(
+                "`payment_gateway_unavailable`: the gateway failed or timed out; retry with the same "
+                "`Idempotency-Key` (the body's `idempotency_key`), which charges at most once.",
+                GatewayUnavailableErrorSerializer,
+            ),
         },
     )
     def post(self, request: Request) -> Response:

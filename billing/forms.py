@@ -30,6 +30,18 @@ class ChargeForm(forms.Form):
         return uuid.uuid4().hex
 
 
+class ChargePrefillForm(forms.Form):
+    """The wallet page's ``?amount=``: the amount to fill in (R11); a bad one is ignored.
+
+    A form field, not ``str.isdigit()``: that accepts "²" and "①", which ``int()`` refuses.
+    """
+
+    amount = forms.IntegerField(required=False, min_value=1)
+
+    def amount_or_none(self) -> int | None:
+        return self.cleaned_data["amount"] if self.is_valid() else None
+
+
 def tier_choice_label(tier: str) -> str:
     rule = TIER_RULES[tier]
     return f"{Tier(tier).label} · {rule.monthly_price:,} toman a month"

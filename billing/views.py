@@ -2,7 +2,11 @@
 
 Decisions where SPEC is silent:
 - The charge form carries a fresh Idempotency key in a hidden field on every render, so
-  a double submit of one form charges once (R17); the second submit says so.
+  a double submit of one form charges once (R17); the second submit says so. When the
+  gateway is still busy with the key or failed, the page keeps the same key, so pressing
+  Pay again resolves that charge instead of starting another; after a decline (final for
+  a key) the form gets a new key, so the customer may try again.
+- A bad ``?amount=`` (text, "²", "①") is ignored: the field is left empty.
 - ``/wallet/?amount=N&next=/path/`` fills in the amount, and after the charge the browser
   goes back to ``next`` (the book or the subscription offer that was short of money, R11).
 - Buying a subscription takes two steps: the offer page shows the price, the pro-rata
@@ -25,8 +29,8 @@ from accounts.models import TIER_RULES, Customer, Tier
 from accounts.views import customer_page, local_time, safe_next, toman
 from bookstore.exceptions import DomainError
 
-from .exceptions import InsufficientFunds, InvalidAmount, OfferChanged
-from .forms import AutoRenewForm, ChargeForm, SubscriptionChoiceForm
+from .exceptions import ChargeInProgress, InsufficientFunds, InvalidAmount, OfferChanged, PaymentGatewayUnavailable
+from .forms import AutoRenewForm, ChargeForm, ChargePrefillForm, SubscriptionChoiceForm
 from .models import WalletTransaction
 from .services import MIN_CHARGE, buy_subscription, charge_wallet, offer_state, quote_subscription, set_auto_renew
 
@@ -41,7 +45,10 @@ def wallet_charge_url(shortfall: int, back_to: str | None = None) -> str:
     return f"{reverse('wallet')}?{urlencode(query)}"
 
 
-def _render_wallet(request: HttpRequest, customer: Customer, form: ChargeForm, *, status: int = 200) -> HttpResponse:
+def _render_wallet(
+    request: HttpRequest, customer: Customer, form: ChargeForm, *, status: int = 200, idempotency_key: str = ""
+) -> HttpResponse:
+    """The wallet page; `idempotency_key` keeps the submitted key for a charge still unresolved."""
     ledger = Paginator(
         WalletTransaction.objects.filter(customer=customer).order_by("-created_at", "-id"), LEDGER_PER_PAGE
     ).get_page(request.GET.get("page"))
@@ -51,7 +58,7 @@ def _render_wallet(request: HttpRequest, customer: Customer, form: ChargeForm, *
         {
             "customer": customer,
             "form": form,
-            "idempotency_key": ChargeForm.new_key(),
+            "idempotency_key": idempotency_key or ChargeForm.new_key(),
             "next": form["next"].value() or "",
             "ledger": ledger,
             "min_charge": MIN_CHARGE,
@@ -63,9 +70,9 @@ def _render_wallet(request: HttpRequest, customer: Customer, form: ChargeForm, *
 @customer_page()
 def wallet_view(request: HttpRequest) -> HttpResponse:
     """Balance, the charge form and the ledger, newest first."""
-    amount = request.GET.get("amount", "")
+    amount = ChargePrefillForm(request.GET).amount_or_none()
     next_url = safe_next(request, request.GET.get("next"), default="")
-    form = ChargeForm(initial={"amount": int(amount) if amount.isdigit() else None, "next": next_url})
+    form = ChargeForm(initial={"amount": amount, "next": next_url})
     return _render_wallet(request, request.user.customer, form)
 
 
@@ -76,6 +83,7 @@ def wallet_charge_view(request: HttpRequest) -> HttpResponse:
     customer = request.user.customer
     form = ChargeForm(request.POST)
     status = 400
+    keep_key = ""
     if form.is_valid():
         try:
             result = charge_wallet(
@@ -86,6 +94,14 @@ def wallet_charge_view(request: HttpRequest) -> HttpResponse:
         except InvalidAmount as error:
             form.add_error("amount", error.message)
             status = error.status
+        except ChargeInProgress as error:
+            form.add_error(None, "Your payment is still being processed. Press Pay again in a few seconds.")
+            status, keep_key = error.status, form.cleaned_data["idempotency_key"]
+        except PaymentGatewayUnavailable as error:
+            form.add_error(
+                None, "The payment gateway did not answer. Press Pay again: you will be charged at most once."
+            )
+            status, keep_key = error.status, error.idempotency_key
         except DomainError as error:
             form.add_error(None, error.message)
             status = error.status
@@ -97,7 +113,7 @@ def wallet_charge_view(request: HttpRequest) -> HttpResponse:
                 messages.info(request, f"This charge of {amount} was already made; nothing more was charged.")
             return redirect(safe_next(request, form.cleaned_data["next"], default=reverse("wallet")))
     customer.refresh_from_db()
-    return _render_wallet(request, customer, form, status=status)
+    return _render_wallet(request, customer, form, status=status, idempotency_key=keep_key)
 
 
 def _render_subscription(

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import Tier
 from accounts.tests.factories import AuthorFactory
 from accounts.tests.test_pages import assert_page_basics, text_of
-from billing.models import TransactionKind, WalletTransaction
+from billing.models import GatewayCharge, TransactionKind, WalletTransaction
 from billing.services import MONTH, buy_subscription
 
 pytestmark = pytest.mark.django_db
@@ -98,6 +98,69 @@ def test_every_render_gets_a_new_key(client, make_customer):
     assert form_value(client.get("/wallet/"), "idempotency_key") != form_value(
         client.get("/wallet/"), "idempotency_key"
     )
+
+
+@pytest.mark.parametrize("amount", ["²", "①", "12²", "-5", "9" * 5_000, "1e3"])
+def test_an_amount_int_cannot_read_is_ignored_not_a_500_R26(client, make_customer, amount):
+    """str.isdigit() accepts "²" and "①", which int() refuses: the page ignores them."""
+    client.force_login(make_customer(Tier.PLUS).user)
+
+    response = client.get("/wallet/", {"amount": amount})
+
+    assert response.status_code == 200
+    assert 'name="amount"' in response.content.decode()
+    assert re.search(r'<input[^>]*name="amount"[^>]*value=', response.content.decode()) is None
+
+
+def test_an_amount_in_persian_digits_fills_in_the_form_R11_R40(client, make_customer):
+    client.force_login(make_customer(Tier.PLUS).user)
+    assert 'value="4000"' in client.get("/wallet/", {"amount": "۴۰۰۰"}).content.decode()
+
+
+def test_a_charge_the_gateway_failed_keeps_its_key_and_the_retry_charges_once_R17(
+    client, make_customer, settings, gateway_calls
+):
+    customer = make_customer(Tier.PLUS)
+    client.force_login(customer.user)
+    key = form_value(client.get("/wallet/"), "idempotency_key")
+    settings.PAYMENT_GATEWAY = "billing.tests.gateways.TimingOutGateway"
+
+    failed = client.post("/wallet/charge/", {"amount": "5000", "idempotency_key": key})
+
+    assert failed.status_code == 503
+    assert "The payment gateway did not answer. Press Pay again" in text_of(failed)
+    assert form_value(failed, "idempotency_key") == key
+    settings.PAYMENT_GATEWAY = "billing.tests.gateways.CountingGateway"
+    assert client.post("/wallet/charge/", {"amount": "5000", "idempotency_key": key}).status_code == 302
+    customer.refresh_from_db()
+    assert customer.balance == 5_000
+    assert [call[2] for call in gateway_calls] == [key, key]
+
+
+def test_a_charge_still_at_the_gateway_keeps_its_key_R17(client, make_customer, gateway_calls):
+    customer = make_customer(Tier.PLUS)
+    client.force_login(customer.user)
+    GatewayCharge.objects.create(customer=customer, idempotency_key="k-busy", amount=5_000, attempted_at=timezone.now())
+
+    response = client.post("/wallet/charge/", {"amount": "5000", "idempotency_key": "k-busy"})
+
+    assert response.status_code == 409
+    assert "Your payment is still being processed." in text_of(response)
+    assert form_value(response, "idempotency_key") == "k-busy"
+    assert gateway_calls == []
+
+
+def test_a_declined_charge_says_so_and_gets_a_new_key_R17(client, make_customer, settings, gateway_calls):
+    customer = make_customer(Tier.PLUS)
+    client.force_login(customer.user)
+    settings.PAYMENT_GATEWAY = "billing.tests.gateways.DecliningCountingGateway"
+
+    for _ in range(2):  # the second submit of the same form: the same answer, no second call
+        response = client.post("/wallet/charge/", {"amount": "5000", "idempotency_key": "k-card"})
+        assert response.status_code == 402
+        assert "Card expired." in text_of(response)
+        assert form_value(response, "idempotency_key") != "k-card"
+    assert len(gateway_calls) == 1
 
 
 @pytest.mark.parametrize(
