@@ -4,9 +4,10 @@ Each view parses its input, calls one billing service and renders the result; do
 errors go to the one exception handler (``bookstore.api.exception_handler``).
 
 Decisions where SPEC is silent:
-- ``GET wallet/`` answers ``{balance, transactions}`` with ``transactions`` in the standard
-  page shape ``{count, next, previous, results}``, newest first; ``?page=`` and
-  ``?page_size=`` page through the ledger.
+- ``GET wallet/`` answers ``{balance, transactions}`` with ``transactions`` a plain list of
+  the newest 20 ledger rows (SPEC's Wallet representation); ``GET wallet/transactions/``
+  pages through the whole ledger, newest first, in the standard shape
+  ``{count, next, previous, results}`` with ``?page=`` and ``?page_size=``.
 - ``POST wallet/charge/`` answers 201 the first time; a repeat with the same
   ``Idempotency-Key`` answers 200 with the first result (the same transaction, and the
   balance it left) and the header ``Idempotent-Replayed: true``; nothing is charged again.
@@ -68,6 +69,8 @@ def invalid(description: str) -> OpenApiResponse:
 NOT_AUTHENTICATED = error("`not_authenticated`, or `token_not_valid` for a bad or revoked token (R22, R24).")
 NOT_A_CUSTOMER = error("`permission_denied`: only customers have a wallet and a subscription.")
 
+RECENT_TRANSACTIONS = 20  # SPEC: the Wallet's `transactions` holds at most 20, newest first
+
 PAGE_PARAMETERS = [
     OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1."),
     OpenApiParameter("page_size", OpenApiTypes.INT, description="Items per page, at most 100."),
@@ -86,18 +89,6 @@ class TransactionSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "WalletTransaction"
-
-
-class TransactionPageSerializer(serializers.Serializer):
-    """One page of the ledger, in the standard list shape (SPEC section 4)."""
-
-    count = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = TransactionSerializer(many=True)
-
-    class Meta:
-        ref_name = "WalletTransactionPage"
 
 
 class ChargeConflictErrorSerializer(ErrorSerializer):
@@ -124,37 +115,52 @@ class GatewayUnavailableErrorSerializer(ErrorSerializer):
 
 
 class WalletDetailApi(APIView):
-    """The customer's balance and ledger, newest first."""
+    """The customer's balance and the newest ledger rows."""
+
+    permission_classes = [IsCustomer]
+
+    class OutputSerializer(serializers.Serializer):
+        balance = serializers.IntegerField(help_text="Toman; always the sum of the ledger (R19).")
+        transactions = TransactionSerializer(
+            many=True,
+            help_text=f"The newest {RECENT_TRANSACTIONS} ledger rows, newest first; "
+            "the whole ledger is at `wallet/transactions/`.",
+        )
+
+    @extend_schema(
+        summary="Show my wallet: balance and the newest transactions",
+        tags=["wallet"],
+        responses={200: OutputSerializer, 401: NOT_AUTHENTICATED, 403: NOT_A_CUSTOMER},
+    )
+    def get(self, request: Request) -> Response:
+        customer = request.user.customer
+        recent = WalletTransaction.objects.filter(customer=customer).order_by("-created_at", "-id")
+        body = {"balance": customer.balance, "transactions": recent[:RECENT_TRANSACTIONS]}
+        return Response(self.OutputSerializer(body).data)
+
+
+class WalletTransactionListApi(APIView):
+    """The customer's whole ledger, newest first, one page at a time."""
 
     permission_classes = [IsCustomer]
     pagination_class = StandardPagination
 
-    class OutputSerializer(serializers.Serializer):
-        balance = serializers.IntegerField(help_text="Toman; always the sum of the ledger (R19).")
-        transactions = TransactionPageSerializer()
-
     @extend_schema(
-        summary="Show my wallet: balance and ledger",
+        summary="List my wallet transactions",
         tags=["wallet"],
         parameters=PAGE_PARAMETERS,
         responses={
-            200: OutputSerializer,
+            200: TransactionSerializer(many=True),
             401: NOT_AUTHENTICATED,
             403: NOT_A_CUSTOMER,
             404: error("`not_found`: the page does not exist."),
         },
     )
     def get(self, request: Request) -> Response:
-        customer = request.user.customer
+        ledger = WalletTransaction.objects.filter(customer=request.user.customer).order_by("-created_at", "-id")
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(WalletTransaction.objects.filter(customer=customer), request, view=self)
-        transactions = {
-            "count": paginator.page.paginator.count,
-            "next": paginator.get_next_link(),
-            "previous": paginator.get_previous_link(),
-            "results": page,
-        }
-        return Response(self.OutputSerializer({"balance": customer.balance, "transactions": transactions}).data)
+        page = paginator.paginate_queryset(ledger, request, view=self)
+        return paginator.get_paginated_response(TransactionSerializer(page, many=True).data)
 
 
 class WalletChargeApi(APIView):

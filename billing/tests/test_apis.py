@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 
 WALLET = "/api/v1/wallet/"
 CHARGE = "/api/v1/wallet/charge/"
+TRANSACTIONS = "/api/v1/wallet/transactions/"
 SUBSCRIPTION = "/api/v1/subscription/"
 TRANSACTION_FIELDS = {"id", "amount", "kind", "reference", "balance_after", "created_at"}
 DAY = timedelta(days=1)
@@ -49,40 +50,59 @@ def test_wallet_shows_balance_and_ledger_newest_first_R19(client_for, customer, 
     body = response.json()
     assert set(body) == {"balance", "transactions"}
     assert body["balance"] == 15_000
-    page = body["transactions"]
-    assert set(page) == {"count", "next", "previous", "results"}
-    assert page["count"] == 2
-    newest, oldest = page["results"]
+    assert isinstance(body["transactions"], list)  # SPEC's Wallet: a plain list, not a page
+    newest, oldest = body["transactions"]
     assert set(newest) == TRANSACTION_FIELDS
     assert (newest["amount"], newest["kind"], newest["balance_after"]) == (5_000, "charge", 15_000)
     assert (oldest["amount"], oldest["balance_after"]) == (10_000, 10_000)
-    assert sum(row["amount"] for row in page["results"]) == body["balance"]
+    assert sum(row["amount"] for row in body["transactions"]) == body["balance"]
 
 
-def test_wallet_ledger_is_paginated(client_for, customer, fund):
+def test_wallet_lists_the_newest_twenty_transactions(client_for, customer, fund):
+    for _ in range(24):
+        fund(customer, 1_000)
+
+    body = client_for(customer.user).get(WALLET, {"page": 2, "page_size": 2}).json()  # no paging here
+
+    assert len(body["transactions"]) == 20
+    assert [row["balance_after"] for row in body["transactions"]] == list(range(34_000, 14_000, -1_000))
+
+
+def test_wallet_transactions_page_through_the_whole_ledger(client_for, customer, fund, make_customer):
     for _ in range(3):
         fund(customer, 1_000)
+    fund(make_customer(Tier.PLUS), 7_000)
     client = client_for(customer.user)
 
-    first = client.get(WALLET, {"page_size": 2}).json()["transactions"]
-    last = client.get(WALLET, {"page_size": 2, "page": 2}).json()["transactions"]
+    first = client.get(TRANSACTIONS, {"page_size": 2})
+    last = client.get(TRANSACTIONS, {"page_size": 2, "page": 2}).json()
 
+    assert first.status_code == 200, first.content
+    first = first.json()
+    assert set(first) == {"count", "next", "previous", "results"}
     assert first["count"] == 4 and len(first["results"]) == 2 and first["next"] and first["previous"] is None
-    assert len(last["results"]) == 2 and last["next"] is None
-    assert_error(client.get(WALLET, {"page": 5}), 404, "not_found")
+    assert set(first["results"][0]) == TRANSACTION_FIELDS
+    assert len(last["results"]) == 2 and last["next"] is None and last["previous"]
+    balances = [row["balance_after"] for row in first["results"] + last["results"]]
+    assert balances == [13_000, 12_000, 11_000, 10_000]  # newest first
+    assert_error(client.get(TRANSACTIONS, {"page": 5}), 404, "not_found")
+    assert len(client.get(TRANSACTIONS).json()["results"]) == 4  # 20 a page by default
 
 
 def test_wallet_of_a_new_customer_is_empty(client_for, make_customer):
-    body = client_for(make_customer(Tier.FREE).user).get(WALLET).json()
+    client = client_for(make_customer(Tier.FREE).user)
 
-    assert body == {"balance": 0, "transactions": {"count": 0, "next": None, "previous": None, "results": []}}
+    assert client.get(WALLET).json() == {"balance": 0, "transactions": []}
+    assert client.get(TRANSACTIONS).json() == {"count": 0, "next": None, "previous": None, "results": []}
 
 
 def test_only_customers_have_a_wallet_R22(client_for, api_client, others):
     for user in others:
         assert_error(client_for(user).get(WALLET), 403, "permission_denied")
+        assert_error(client_for(user).get(TRANSACTIONS), 403, "permission_denied")
         assert_error(charge(client_for(user), 5_000), 403, "permission_denied")
     assert_error(api_client.get(WALLET), 401, "not_authenticated")
+    assert_error(api_client.get(TRANSACTIONS), 401, "not_authenticated")
     assert_error(charge(api_client, 5_000), 401, "not_authenticated")
     assert not WalletTransaction.objects.exists()
 
