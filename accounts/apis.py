@@ -1,9 +1,15 @@
-"""Auth, users, customers and authors over REST (R21–R24). One class per operation."""
+"""Auth, users, customers and authors over REST (R21–R24). One class per operation.
 
+A twin request (a double submit) can take the same username, email or phone between
+this request's uniqueness check and its write; that answers 400 ``invalid`` with
+``errors.non_field_errors``, as the pages do, never a 500 (R26).
+"""
+
+from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -18,6 +24,7 @@ from .models import Author, City, Customer, Role, User
 from .permissions import IsAdmin, IsSelf, IsSelfOrAdminReading, is_admin
 
 ERROR_BODIES = {400: ValidationErrorSerializer, 429: RateLimitedErrorSerializer}
+JUST_TAKEN = "This {} was just taken. Try another."
 
 
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
@@ -96,7 +103,13 @@ class SignupApi(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.register_user(**data.validated_data)
+        try:
+            with transaction.atomic():
+                user = services.register_user(**data.validated_data)
+        except IntegrityError:  # a twin signup won the race for the same name, email or phone
+            raise exceptions.ValidationError(
+                {"non_field_errors": [JUST_TAKEN.format("username, email or phone number")]}
+            ) from None
         return Response(UserOutput(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -236,7 +249,13 @@ class UserDetailApi(APIView):
         user = self.get_object(pk)
         data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        services.update_user(user=user, **data.validated_data)
+        try:
+            with transaction.atomic():
+                services.update_user(user=user, **data.validated_data)
+        except IntegrityError:  # the same email or phone saved by someone else a moment ago
+            raise exceptions.ValidationError(
+                {"non_field_errors": [JUST_TAKEN.format("email or phone number")]}
+            ) from None
         return Response(UserOutput(user).data)
 
     @extend_schema(
