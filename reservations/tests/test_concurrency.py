@@ -9,10 +9,8 @@ thread (IntegrityError, deadlock, InvalidTransition...) fails the test with its 
 
 import threading
 import time
-import traceback
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -23,7 +21,7 @@ from django.db import connection, transaction
 from accounts.models import Customer, Tier
 from billing.models import TransactionKind, WalletTransaction
 from billing.services import buy_subscription, charge_wallet, debit_wallet, lock_customer
-from bookstore.exceptions import DomainError
+from bookstore.tests.concurrency import THREAD_TIMEOUT, run_together
 from reservations.models import EndReason, Reservation, Status
 from reservations.services import (
     end_reservation_by_admin,
@@ -39,57 +37,6 @@ if connection.vendor != "postgresql":
     )
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
-
-THREAD_TIMEOUT = 60  # seconds; a thread still running after this is reported as a deadlock
-
-
-@dataclass
-class Outcome:
-    """What one thread's call produced: a value, a domain refusal, or an unexpected error."""
-
-    value: Any = None
-    refusal: DomainError | None = None
-    error: BaseException | None = None
-    trace: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.refusal is None and self.error is None
-
-
-def run_together(calls: list[Callable[[], Any]]) -> list[Outcome]:
-    """Run each call in its own thread and connection, all released by one barrier.
-
-    Fails the test if a thread hangs (deadlock) or raises anything but a DomainError.
-    """
-    barrier = threading.Barrier(len(calls))
-    outcomes = [Outcome() for _ in calls]
-
-    def body(index: int, call: Callable[[], Any]) -> None:
-        outcome = outcomes[index]
-        try:
-            connection.ensure_connection()  # connect first, so the race is on the queries
-            barrier.wait(timeout=THREAD_TIMEOUT)
-            outcome.value = call()
-        except DomainError as refusal:
-            outcome.refusal = refusal
-        except BaseException as error:  # every other error fails the test
-            outcome.error = error
-            outcome.trace = traceback.format_exc()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=body, args=(i, call), daemon=True) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=THREAD_TIMEOUT)
-    hung = [i for i, thread in enumerate(threads) if thread.is_alive()]
-    assert not hung, f"threads {hung} still running after {THREAD_TIMEOUT}s: deadlock or lock wait"
-    errors = [f"thread {i}: {o.error!r}\n{o.trace}" for i, o in enumerate(outcomes) if o.error is not None]
-    assert not errors, "unexpected exceptions in threads:\n" + "\n".join(errors)
-    return outcomes
-
 
 def ledger(customer: Customer):
     return WalletTransaction.objects.filter(customer=customer).order_by("id")
