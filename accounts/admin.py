@@ -27,6 +27,13 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"classes": ("wide",), "fields": ("username", "email", "phone", "role", "password1", "password2")}),
     )
 
+    def save_model(self, request, obj, form, change):
+        # The active flag is the accounts services' (R27): the form's full save leaves it
+        # out, and a change of it goes through set_user_active, under the user's lock.
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data:
+            services.set_user_active(user=obj, active=form.cleaned_data["is_active"])
+
     @admin.action(description="Revoke all tokens and end all sessions of the selected users (R24)")
     def revoke_tokens(self, request, queryset):
         revoked = 0
@@ -42,7 +49,11 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    """Tier and wallet change only through purchases and the ledger (R18, R19, R23)."""
+    """Tier and wallet change only through purchases and the ledger (R18, R19, R23).
+
+    They are read-only here, and the change form's save leaves them out (service-owned,
+    R27): saving auto-renew never writes back a balance read before a charge.
+    """
 
     list_display = [
         "user",

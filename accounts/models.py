@@ -15,6 +15,8 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django_otp.models import SideChannelDevice
 from django_otp.util import random_number_token
 
+from bookstore.owned_fields import ServiceOwnedFields
+
 phone_validator = RegexValidator(
     regex=r"^\+[1-9]\d{7,14}$",
     message="Enter the phone number in E.164 form, such as +989121234567.",
@@ -59,8 +61,15 @@ class UserManager(DjangoUserManager):
         return super().create_superuser(username, email, password, **extra_fields)
 
 
-class User(AbstractUser):
-    """A person who logs in: a customer, an author or an admin."""
+class User(ServiceOwnedFields, AbstractUser):
+    """A person who logs in: a customer, an author or an admin.
+
+    The password, the revocation stamp and the active flag are written only by the
+    accounts services (R24, R27): a profile edit or an admin's change form saved from a
+    stale read cannot bring back a revoked token, a closed account or an old password.
+    """
+
+    service_owned_fields = frozenset({"password", "tokens_revoked_at", "is_active"})
 
     email = models.EmailField("email address", unique=True)
     phone = models.CharField(max_length=16, unique=True, validators=[phone_validator])
@@ -100,6 +109,11 @@ class User(AbstractUser):
             "accounts.User.get_session_auth_hash", f"{self.password}|{cutoff}", algorithm="sha256"
         ).hexdigest()
 
+    def set_password(self, raw_password) -> None:
+        """Hash and set the password; the next save writes it (Django's password forms too)."""
+        super().set_password(raw_password)
+        self.mark_owned_changed("password")
+
     def save(self, *args, **kwargs):
         # An admin is staff by definition: the admin site is the admin's tool.
         if self.role == Role.ADMIN:
@@ -118,8 +132,14 @@ class City(models.Model):
         return self.name
 
 
-class Customer(models.Model):
-    """A customer's subscription and wallet; the ledger lives in billing (R19)."""
+class Customer(ServiceOwnedFields):
+    """A customer's subscription and wallet; the ledger lives in billing (R19).
+
+    The balance and the subscription are billing's: only its services write them, under
+    a lock on this row (R19, R27); any other save leaves them as they are in the database.
+    """
+
+    service_owned_fields = frozenset({"balance", "tier", "subscription_ends_at"})
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="customer")
     tier = models.CharField(max_length=16, choices=Tier.choices, default=Tier.FREE)

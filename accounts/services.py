@@ -147,23 +147,44 @@ def close_account(*, user: User, now: datetime | None = None) -> None:
     """Deactivate the account and its tokens; the ledger and history stay, as money records must."""
     from reservations.models import Reservation
 
-    if hasattr(user, "customer") and Reservation.objects.filter(customer=user.customer).live().exists():
+    now = now or timezone.now()
+    # A loan past its end holds nothing, even before the worker ends it (R16).
+    if hasattr(user, "customer") and Reservation.objects.filter(customer=user.customer).live_at(now).exists():
         raise HasLiveReservations()
     user.is_active = False
     user.save(update_fields=["is_active"])
-    _cut_off_tokens(user, now or timezone.now())
+    _cut_off_tokens(user, now)
+
+
+@transaction.atomic
+def set_user_active(*, user: User, active: bool, now: datetime | None = None) -> User:
+    """An admin opens or closes an account; closing it ends its tokens and sessions (R24, R27)."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.is_active != active:
+        locked.is_active = active
+        locked.save(update_fields=["is_active"])
+        if not active:
+            _cut_off_tokens(locked, now or timezone.now())
+    user.is_active, user.tokens_revoked_at = locked.is_active, locked.tokens_revoked_at
+    return locked
 
 
 @transaction.atomic
 def update_user(*, user: User, **fields) -> User:
-    """Change a user's own contact data; role and money are not among the fields (R23)."""
+    """Change a user's own contact data; role and money are not among the fields (R23).
+
+    Only the fields given are written: `user` was read without a lock, and a full save
+    would also write what it read of the rest (R27).
+    """
     allowed = {"email", "phone", "first_name", "last_name"}
     if unknown := set(fields) - allowed:
         raise ValueError(f"Not editable here: {sorted(unknown)}")
+    if not fields:
+        return user
     for name, value in fields.items():
         setattr(user, name, value)
     user.full_clean()
-    user.save(update_fields=[*fields] or None)
+    user.save(update_fields=[*fields])
     if {"first_name", "last_name"} & set(fields) and hasattr(user, "author"):
         from catalog.models import Book
 

@@ -19,11 +19,15 @@ from reservations.services import (
     delete_book,
     end_reservation_by_admin,
     remove_from_queue_by_admin,
-    set_book_units,
 )
 
+from .filters import MAX_ID
 from .models import Book, Genre
 from .selectors import with_availability
+from .services import EDITABLE_FIELDS, restore_book, update_book
+
+# The fields of the change form that update_book writes; authors are saved by save_related.
+BOOK_FIELDS = (*EDITABLE_FIELDS, "units")
 
 # What the buttons of the holders view do: each calls the reservation service (R25).
 HOLDER_ACTIONS = {
@@ -42,6 +46,21 @@ class BookAdminForm(forms.ModelForm):
         if self.instance.pk and units < self.instance.units_on_loan:
             raise forms.ValidationError(f"{self.instance.units_on_loan} units are on loan; units cannot go below that.")
         return units
+
+
+class CatalogFilter(admin.SimpleListFilter):
+    title = "in the catalog"
+    parameter_name = "withdrawn"
+
+    def lookups(self, request, model_admin):
+        return [("no", "In the catalog"), ("yes", "Withdrawn (R28)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(withdrawn_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(withdrawn_at__isnull=False)
+        return queryset
 
 
 class AvailabilityFilter(admin.SimpleListFilter):
@@ -92,9 +111,10 @@ class BookAdmin(admin.ModelAdmin):
         "available_units",
         "queue_length",
         "price",
+        "withdrawn_at",
         "holders_link",
     ]
-    list_filter = [AvailabilityFilter, "genre"]
+    list_filter = [CatalogFilter, AvailabilityFilter, "genre"]
     search_fields = [
         "title",
         "isbn",
@@ -104,9 +124,10 @@ class BookAdmin(admin.ModelAdmin):
         "authors__user__last_name",
     ]
     filter_horizontal = ["authors"]
-    readonly_fields = ["units_on_loan"]
+    readonly_fields = ["units_on_loan", "withdrawn_at"]
     list_select_related = ["genre"]
     form = BookAdminForm
+    actions = ["restore"]
 
     def get_queryset(self, request):
         return with_availability(super().get_queryset(request), timezone.now()).prefetch_related("authors__user")
@@ -128,13 +149,25 @@ class BookAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">Holders and queue</a>', reverse("admin:catalog_book_holders", args=[book.pk]))
 
     def save_model(self, request, obj, form, change):
-        # Units change through the reservation rules, so raised units serve the queue (R13).
-        new_units = obj.units
-        if change and "units" in form.changed_data:
-            obj.units = form.initial["units"]
-        super().save_model(request, obj, form, change)
-        if change and new_units != obj.units:
-            set_book_units(book=obj, units=new_units)
+        """A change goes through update_book, under the book's lock (R13, R27).
+
+        The form's instance was read without that lock: saving it whole would write back
+        the units on loan it read while loans start and end. update_book writes only the
+        fields the admin changed, and raised units serve the queue.
+        """
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        data = {name: form.cleaned_data[name] for name in form.changed_data if name in BOOK_FIELDS}
+        locked = update_book(book=obj, by=request.user, data=data)
+        obj.units, obj.units_on_loan = locked.units, locked.units_on_loan
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as error:  # e.g. more units went on loan after the form was checked
+            self.message_user(request, error.message, messages.ERROR)
+            return redirect(request.path)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -156,15 +189,37 @@ class BookAdmin(admin.ModelAdmin):
         perms_needed.discard(Reservation._meta.verbose_name)
         return to_delete, model_count, perms_needed, protected
 
+    def _delete_or_withdraw(self, request, book: Book) -> None:
+        """Delete the book, or withdraw it if it was ever lent (R28), and say which."""
+        if not delete_book(book=book):
+            self.message_user(
+                request,
+                f"“{book}” was lent before, so it was withdrawn from the catalog instead of deleted: "
+                "its reservations stay in the customers' history. The action “Bring back” restores it.",
+                messages.WARNING,
+            )
+
     def delete_model(self, request, obj):
-        delete_book(book=obj)
+        self._delete_or_withdraw(request, obj)
+
+    def response_delete(self, request, obj_display, obj_id):
+        if Book.objects.filter(pk=obj_id).exists():  # withdrawn, not deleted: said so already
+            return redirect(reverse("admin:catalog_book_changelist"))
+        return super().response_delete(request, obj_display, obj_id)
 
     def delete_queryset(self, request, queryset):
         for book in queryset:
             try:
-                delete_book(book=book)
+                self._delete_or_withdraw(request, book)
             except DomainError as error:
                 self.message_user(request, f"{book}: {error.message}", messages.ERROR)
+
+    @admin.action(description="Bring back the selected withdrawn books to the catalog (R28)")
+    def restore(self, request, queryset):
+        withdrawn = [book for book in queryset if book.is_withdrawn]
+        for book in withdrawn:
+            restore_book(book=book)
+        self.message_user(request, f"{len(withdrawn)} book(s) are back in the catalog.", messages.SUCCESS)
 
     def delete_view(self, request, object_id, extra_context=None):
         try:
@@ -210,11 +265,12 @@ class BookAdmin(admin.ModelAdmin):
         if not request.user.has_perm("reservations.view_reservation"):
             raise PermissionDenied
         action = HOLDER_ACTIONS.get(request.POST.get("action", ""))
-        reservation_id = request.POST.get("reservation", "")
+        try:
+            pk = forms.IntegerField(min_value=1, max_value=MAX_ID).clean(request.POST.get("reservation"))
+        except forms.ValidationError:  # also "²", which passes str.isdigit() but not int() (R26)
+            pk = None
         reservation = (
-            Reservation.objects.filter(pk=int(reservation_id), book=book).select_related("customer__user").first()
-            if reservation_id.isdigit() and len(reservation_id) < 19
-            else None
+            Reservation.objects.filter(pk=pk, book=book).select_related("customer__user").first() if pk else None
         )
         if action is None or reservation is None:
             self.message_user(request, "Choose a reservation of this book and an action.", messages.ERROR)

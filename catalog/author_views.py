@@ -70,7 +70,7 @@ def _show_domain_error(form: AuthorBookForm, error: DomainError) -> None:
 def author_books(request: HttpRequest) -> HttpResponse:
     """The author's own books with units, units on loan and queue length."""
     books = (
-        with_availability(Book.objects.filter(authors=request.user.author), timezone.now())
+        with_availability(Book.objects.in_catalog().filter(authors=request.user.author), timezone.now())
         .annotate(on_loan=F("units") - F("available_units"))
         .select_related("genre")
         .prefetch_related("authors__user")
@@ -105,7 +105,7 @@ def author_book_new(request: HttpRequest) -> HttpResponse:
 @author_required
 def author_book_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit one of the author's own books; units go through the reservation rules (R13)."""
-    book = get_object_or_404(Book.objects.select_related("genre"), pk=pk)
+    book = get_object_or_404(Book.objects.in_catalog().select_related("genre"), pk=pk)  # withdrawn: R28
     if not is_book_author(request.user, book):
         return forbidden(request, "Only this book's authors can edit it.")
     author = request.user.author

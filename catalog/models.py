@@ -7,6 +7,8 @@ from django.utils.text import slugify
 from stdnum import isbn as stdnum_isbn
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
+from bookstore.owned_fields import ServiceOwnedFields
+
 
 def validate_isbn(value: str) -> None:
     """Accept an ISBN-10 or ISBN-13 with a valid checksum (python-stdnum)."""
@@ -72,6 +74,10 @@ class Genre(models.Model):
 
 
 class BookQuerySet(models.QuerySet):
+    def in_catalog(self):
+        """Books the catalog shows and lends: not withdrawn (R28)."""
+        return self.filter(withdrawn_at__isnull=True)
+
     def refresh_search_documents(self) -> int:
         """Rebuild the search document of every book in this queryset; return how many."""
         books = list(self.prefetch_related("authors__user"))
@@ -81,8 +87,16 @@ class BookQuerySet(models.QuerySet):
         return len(books)
 
 
-class Book(models.Model):
-    """A title the library lends; `units_on_loan` counts its active reservations (R9)."""
+class Book(ServiceOwnedFields):
+    """A title the library lends; `units_on_loan` counts its active reservations (R9).
+
+    Units and units on loan change only through the reservation services under a lock on
+    this row (``set_book_units``, a loan's start and end), the search document and the
+    withdrawal only through the catalog services: a change form saved from a stale read
+    leaves them alone (R27).
+    """
+
+    service_owned_fields = frozenset({"units", "units_on_loan", "search_document", "withdrawn_at"})
 
     title = models.CharField(max_length=300)
     isbn = models.CharField("ISBN", max_length=13, unique=True, validators=[validate_isbn])
@@ -101,6 +115,8 @@ class Book(models.Model):
     # so that PostgreSQL can index to_tsvector('simple', search_document) with GIN; the
     # index is created by migration 0002 on PostgreSQL only. Catalog services rebuild it.
     search_document = models.TextField(blank=True, default="", editable=False)
+    # R28: a book that was ever lent is withdrawn, not deleted, so its history stays.
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = BookQuerySet.as_manager()
 
@@ -118,6 +134,10 @@ class Book(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
     @property
     def free_units(self) -> int:

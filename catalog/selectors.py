@@ -247,7 +247,7 @@ def book_list(*, filters: Mapping[str, str] | None = None, now: datetime | None 
     Raises ValidationError (400) for a malformed parameter. The list costs a fixed number
     of queries whatever its length: availability is annotated, genre joined, authors prefetched.
     """
-    books = _with_relations(with_availability(Book.objects.all(), now or timezone.now()))
+    books = _with_relations(with_availability(Book.objects.in_catalog(), now or timezone.now()))
     book_filter = BookFilter(filters or {}, queryset=books)
     if not book_filter.is_valid():
         raise translate_validation(book_filter.errors)
@@ -255,14 +255,14 @@ def book_list(*, filters: Mapping[str, str] | None = None, now: datetime | None 
 
 
 def book_detail(*, book_id: int, now: datetime | None = None) -> Book | None:
-    """One book with availability, genre and authors, or None."""
-    books = _with_relations(with_availability(Book.objects.filter(pk=book_id), now or timezone.now()))
+    """One book of the catalog with availability, genre and authors, or None (withdrawn: R28)."""
+    books = _with_relations(with_availability(Book.objects.in_catalog().filter(pk=book_id), now or timezone.now()))
     return books.first()
 
 
 def book_get(*, book_id: int) -> Book | None:
-    """The plain book row to change or delete, or None."""
-    return Book.objects.filter(pk=book_id).first()
+    """The plain book row to change or delete, or None; a withdrawn book is the admin site's (R28)."""
+    return Book.objects.in_catalog().filter(pk=book_id).first()
 
 
 def genre_list() -> QuerySet[Genre]:

@@ -3,7 +3,8 @@
 Units go through the reservation services, which lock the book, expire due loans and
 serve the queue when units rise (R13); the search document is rebuilt in the same
 transaction as any change of what search reads. Deleting a book is
-reservations.services.delete_book, since it depends on the book's reservations.
+reservations.services.delete_book, since it depends on the book's reservations: a book
+that was ever lent is withdrawn instead, and ``restore_book`` brings it back (R28).
 """
 
 from collections.abc import Iterable, Mapping
@@ -105,6 +106,20 @@ def update_book(*, book: Book, by: User, data: Mapping[str, Any], now: datetime 
     return locked
 
 
+@atomic_with_retry()
+def restore_book(*, book: Book) -> Book:
+    """Bring a withdrawn book back to the catalog: listed and lent again (R28, admins)."""
+    locked = lock_book(book)
+    if locked is None:
+        raise Http404("The book was deleted.")
+    if locked.is_withdrawn:
+        locked.withdrawn_at = None
+        locked.save(update_fields=["withdrawn_at", "updated_at"])
+        catalog_changed(books_added_or_deleted=True)
+    book.withdrawn_at = None
+    return locked
+
+
 @receiver(post_save, sender=Book, dispatch_uid="catalog_book_saved")
 @receiver(post_delete, sender=Book, dispatch_uid="catalog_book_deleted")
 @receiver(m2m_changed, sender=Book.authors.through, dispatch_uid="catalog_book_authors_changed")
@@ -113,4 +128,4 @@ def _book_changed(sender, **kwargs) -> None:
     catalog_changed(books_added_or_deleted=kwargs.get("created", False) or "origin" in kwargs)
 
 
-__all__ = ["create_book", "update_book"]
+__all__ = ["create_book", "restore_book", "update_book"]

@@ -68,6 +68,21 @@ class InvalidUnits(InvalidInput):
     default_message = "Units must be a whole number, zero or more."
 
 
+class BookNotFound(DomainError):
+    """The book was deleted, perhaps while the request was on its way."""
+
+    code = "not_found"
+    status = 404
+    default_message = "No such book."
+
+
+class BookWithdrawn(Conflict):
+    """A withdrawn book is kept for its history but no longer lent (R28)."""
+
+    code = "book_withdrawn"
+    default_message = "This book has been withdrawn from the catalog and can no longer be reserved."
+
+
 class BookHasLiveReservations(Conflict):
     code = "book_has_live_reservations"
     default_message = "This book has active or queued reservations and cannot be deleted."
@@ -76,6 +91,8 @@ class BookHasLiveReservations(Conflict):
 __all__ = [
     "AlreadyReserved",
     "BookHasLiveReservations",
+    "BookNotFound",
+    "BookWithdrawn",
     "DomainError",
     "InvalidDays",
     "InvalidTransition",

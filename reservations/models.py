@@ -55,6 +55,10 @@ class ReservationQuerySet(models.QuerySet):
     def queued(self):
         return self.filter(status=Status.QUEUED)
 
+    def live_at(self, now: datetime):
+        """Queued, or active and still running at `now`: an overdue loan holds nothing (R8, R16)."""
+        return self.filter(Q(status=Status.QUEUED) | Q(status=Status.ACTIVE, ends_at__gt=now))
+
     def active_at(self, now: datetime):
         """Active reservations still running at `now`: overdue ones block nobody (R16)."""
         return self.filter(status=Status.ACTIVE, ends_at__gt=now)

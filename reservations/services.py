@@ -28,6 +28,8 @@ from catalog.selectors import catalog_changed
 from .exceptions import (
     AlreadyReserved,
     BookHasLiveReservations,
+    BookNotFound,
+    BookWithdrawn,
     InvalidDays,
     InvalidUnits,
     NotReservationOwner,
@@ -38,8 +40,8 @@ from .exceptions import (
     SubscriptionRequired,
     UnitsBelowOnLoan,
 )
-from .models import LIVE_STATUSES, EndReason, Reservation, Status
-from .pricing import BOOKS_READ_SQL, PAID_SQL, History, history_parameters, quote, sql_list
+from .models import EndReason, Reservation, Status
+from .pricing import BOOKS_READ_SQL, PAID_SQL, History, history_parameters, quote
 
 
 def lock_book(book: Book | int, *, skip_locked: bool = False) -> Book | None:
@@ -48,6 +50,14 @@ def lock_book(book: Book | int, *, skip_locked: bool = False) -> Book | None:
     # Whoever locks a book changes it or its reservations: cached catalog pages go stale at commit.
     catalog_changed()
     return Book.objects.select_for_update(skip_locked=skip_locked).filter(pk=book_id).first()
+
+
+def _lock_existing_book(book: Book | int) -> Book:
+    """Lock the book's row; a book deleted meanwhile is a 404, never a None to trip on."""
+    locked = lock_book(book)
+    if locked is None:
+        raise BookNotFound()
+    return locked
 
 
 def _save_units_on_loan(book: Book) -> None:
@@ -235,19 +245,19 @@ def _expire_due(book: Book, now: datetime) -> int:
 
 @dataclass(frozen=True)
 class _ReserveChecks:
-    live_here: bool  # the customer holds or waits for this book (R8)
+    live_here: bool  # the customer waits for this book or holds it still running (R8, R16)
     active: int  # the customer's loans running now (R10)
     book_has_due_loans: bool  # loans of this book whose end has come (R16)
     history: History  # for the price (R7)
 
 
 # One statement for every figure reserve() checks on the locked rows: the conditions of
-# ReservationQuerySet.live(), active_at() and due(), and R7's history. SQL, not the ORM,
+# ReservationQuerySet.live_at(), active_at() and due(), and R7's history. SQL, not the ORM,
 # for the reason given at PAID_SQL: this is the hottest statement of the busiest request.
 _RESERVE_CHECKS_SQL = f"""
 SELECT
     EXISTS (SELECT 1 FROM {_RESERVATIONS} WHERE customer_id = %(customer)s AND book_id = %(book)s
-            AND status IN ({sql_list(LIVE_STATUSES)})),
+            AND (status = '{Status.QUEUED}' OR (status = '{Status.ACTIVE}' AND ends_at > %(now)s))),
     ({_ACTIVE_SQL}),
     EXISTS (SELECT 1 FROM {_RESERVATIONS} WHERE book_id = %(book)s
             AND status = '{Status.ACTIVE}' AND ends_at <= %(now)s),
@@ -290,6 +300,8 @@ def reserve(*, customer: Customer, book: Book | int, days: int, now: datetime | 
     book = lock_book(book)
     if book is None:  # a book id that names no book (the API passes the id, not a row)
         raise ValidationError({"book": ["No such book."]}, code="does_not_exist")
+    if book.is_withdrawn:
+        raise BookWithdrawn()
     customer = lock_customer(customer, with_user=False)  # no notice goes to the reserving customer
     rule = customer.rule_at(now)
     if rule is None:
@@ -299,8 +311,10 @@ def reserve(*, customer: Customer, book: Book | int, days: int, now: datetime | 
     if checks.live_here:
         raise AlreadyReserved()
     if checks.book_has_due_loans:
-        # An overdue loan never blocks a unit (R16). Serving the queue cannot touch this
-        # customer's figures: a customer in this book's queue was refused just above.
+        # An overdue loan never blocks a unit (R16), nor its own customer (R8): it ends
+        # here, before the new row that the one-live-reservation constraint would refuse.
+        # Serving the queue cannot touch this customer's figures: a customer in this
+        # book's queue was refused just above.
         _expire_due(book, now)
 
     reservation = Reservation(customer=customer, book=book, days=days, requested_at=now, status=Status.QUEUED)
@@ -467,7 +481,7 @@ def set_book_units(*, book: Book, units: int, now: datetime | None = None) -> Bo
     now = now or timezone.now()
     if isinstance(units, bool) or not isinstance(units, int) or units < 0:
         raise InvalidUnits()
-    locked = lock_book(book)
+    locked = _lock_existing_book(book)
     _expire_due(locked, now)
     if units < locked.units_on_loan:
         raise UnitsBelowOnLoan(f"{locked.units_on_loan} units are on loan; units cannot go below that.")
@@ -481,16 +495,29 @@ def set_book_units(*, book: Book, units: int, now: datetime | None = None) -> Bo
 
 
 @atomic_with_retry()
-def delete_book(*, book: Book, now: datetime | None = None) -> None:
-    """Delete a book that nobody holds or waits for (409 otherwise)."""
+def delete_book(*, book: Book, now: datetime | None = None) -> bool:
+    """Delete a book that nobody holds or waits for (409 otherwise); True if it is gone.
+
+    A book that was ever lent is withdrawn instead (R28): out of the catalog and no
+    longer lent, its reservations kept, so nobody's R7 history changes. Queue entries
+    that never became loans count for nothing and go with a book that is deleted.
+    """
     now = now or timezone.now()
-    locked = lock_book(book)
+    locked = _lock_existing_book(book)
     _expire_due(locked, now)
-    if Reservation.objects.filter(book=locked).live().exists():
+    reservations = Reservation.objects.filter(book=locked)
+    if reservations.live().exists():
         raise BookHasLiveReservations()
-    Reservation.objects.filter(book=locked).delete()
-    locked.delete()
     catalog_changed(books_added_or_deleted=True)
+    if reservations.filter(starts_at__isnull=False).exists():
+        if not locked.is_withdrawn:
+            locked.withdrawn_at = now
+            locked.save(update_fields=["withdrawn_at", "updated_at"])
+        book.withdrawn_at = locked.withdrawn_at
+        return False
+    reservations.delete()
+    locked.delete()
+    return True
 
 
 __all__ = [

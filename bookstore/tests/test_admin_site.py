@@ -184,6 +184,18 @@ def test_remove_cancels_a_queued_entry_and_notifies_the_customer_R25(admin_clien
     assert "removed from the queue" in response.content.decode()
 
 
+@pytest.mark.parametrize("reservation", ["²", "①", "-1", "1e3", "9" * 30, ""])
+def test_a_holders_post_with_a_reservation_that_is_no_number_is_a_message_not_a_500_R26(
+    admin_client, busy_book, reservation
+):
+    book, holder, _ = busy_book
+    response = admin_client.post(holders_url(book), {"action": "end", "reservation": reservation}, follow=True)
+    assert response.status_code == 200
+    assert "Choose a reservation of this book and an action." in response.content.decode()
+    holder.refresh_from_db()
+    assert holder.status == Status.ACTIVE
+
+
 def test_domain_errors_are_shown_as_admin_messages_and_change_nothing_R26(admin_client, busy_book):
     book, holder, queue = busy_book
     response = admin_client.post(holders_url(book), {"action": "remove", "reservation": holder.pk}, follow=True)
@@ -303,7 +315,7 @@ def test_charts_are_accessible_svg_with_one_titled_bar_per_value():
         column_chart(chart_id="e", title="", labels=["a"], values=[], x_title="", y_title="")
 
 
-def test_a_book_with_only_finished_reservations_is_deleted_with_them(admin_client, make_customer, now):
+def test_a_book_with_only_finished_reservations_is_withdrawn_with_them_kept_R28(admin_client, make_customer, now):
     book = BookFactory(title="Returned")
     customer = make_customer("plus", balance=10_000)
     returned = reserve(customer=customer, book=book, days=1, now=now - timedelta(days=3))
@@ -313,8 +325,15 @@ def test_a_book_with_only_finished_reservations_is_deleted_with_them(admin_clien
     response = admin_client.post(f"/admin/catalog/book/{book.pk}/delete/", {"post": "yes"})
 
     assert response.status_code == 302
-    assert not Reservation.objects.filter(pk=returned.pk).exists()
-    assert not type(book).objects.filter(pk=book.pk).exists()
+    assert Reservation.objects.get(pk=returned.pk).status == Status.EXPIRED
+    assert type(book).objects.get(pk=book.pk).is_withdrawn
+    messages = admin_client.get(response["Location"]).content.decode()
+    assert "withdrawn from the catalog instead of deleted" in messages
+    assert "deleted successfully" not in messages
+
+    response = admin_client.post("/admin/catalog/book/", {"action": "restore", "_selected_action": [book.pk]})
+    assert response.status_code == 302
+    assert not type(book).objects.get(pk=book.pk).is_withdrawn
 
 
 def test_a_book_someone_holds_or_waits_for_is_not_deleted(admin_client, busy_book):

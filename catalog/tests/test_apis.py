@@ -590,11 +590,14 @@ class TestBookDelete:
         assert response.status_code == 204
         assert not Book.objects.filter(pk=book.pk).exists()
 
-    def test_an_admin_deletes_a_book_with_only_finished_reservations(self, client_for, admin, book, make_customer):
+    def test_a_book_with_only_finished_reservations_is_withdrawn_R28(self, client_for, admin, book, make_customer):
         holder = make_customer("plus", balance=50_000)
         return_reservation(customer=holder, reservation=reserve(customer=holder, book=book, days=2))
-        assert client_for(admin).delete(book_url(book)).status_code == 204
-        assert not Book.objects.filter(pk=book.pk).exists()
+        client = client_for(admin)
+        assert client.delete(book_url(book)).status_code == 204
+        assert Book.objects.get(pk=book.pk).is_withdrawn  # kept, with its history
+        assert holder.reservations.filter(book=book).count() == 1
+        assert_error(client.get(book_url(book)), 404, "not_found")
 
     @pytest.mark.parametrize("queued", [False, True])
     def test_live_reservations_are_409(self, client_for, author, make_customer, genre, queued):

@@ -874,15 +874,17 @@ def test_book_with_live_reservations_cannot_be_deleted(make_customer, occupied_b
     assert Book.objects.filter(pk=book.pk).exists()
 
 
-def test_book_without_live_reservations_is_deleted(make_book, occupied_book, now):
+def test_book_never_lent_is_deleted_and_one_lent_is_withdrawn_R28(make_book, occupied_book, now):
     book, holder, loan = occupied_book
     return_reservation(customer=holder, reservation=loan, now=now + HOUR)
     untouched = make_book(units=1)
 
-    delete_book(book=book, now=now + 2 * HOUR)
-    delete_book(book=untouched, now=now + 2 * HOUR)
+    assert delete_book(book=book, now=now + 2 * HOUR) is False
+    assert delete_book(book=untouched, now=now + 2 * HOUR) is True
 
-    assert not Book.objects.filter(pk__in=[book.pk, untouched.pk]).exists()
+    assert not Book.objects.filter(pk=untouched.pk).exists()
+    assert Book.objects.get(pk=book.pk).withdrawn_at == now + 2 * HOUR
+    assert Reservation.objects.filter(pk=loan.pk).exists()
 
 
 def test_days_refusal_names_the_customers_own_tier_limit_R4(make_customer, make_book, now):
