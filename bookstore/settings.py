@@ -6,6 +6,7 @@ a Celery broker on the local filesystem, localhost allowed. Production sets
 ``DATABASE_URL`` (PostgreSQL), ``REDIS_URL`` and ``CELERY_BROKER_URL``.
 """
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -41,13 +42,27 @@ SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA synchronous=NORMAL;",
 }
+# Persistent connections (CONN_MAX_AGE seconds: DATABASE_URL's ?conn_max_age=, else the
+# CONN_MAX_AGE variable) spare gunicorn and Celery, whose threads serve request after
+# request, a PostgreSQL connection setup each time; CONN_HEALTH_CHECKS pings a kept one
+# before reuse. Under `manage.py runserver` they are off, as Django's docs advise: the
+# development server runs each HTTP connection in its own thread, so every keep-alive
+# client would hold a PostgreSQL connection between its requests, and a few hundred API
+# clients exhaust max_connections. runserver is told by argv[1], the subcommand Django
+# itself reads (manage.py, django-admin, python -m django, the autoreloader's child), not
+# by a variable that each way of starting it would have to set. SQLite (the embedded
+# default) keeps them off too: opening its file saves nothing worth keeping.
+_under_runserver = sys.argv[1:2] == ["runserver"]
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if _under_runserver:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
     # Parameters bound on the server, so psycopg prepares a statement run this many times on a
     # connection and PostgreSQL stops parsing and planning it again: its CPU per reserve fell
     # from about 4 to 2.2 ms (make bench). Empty turns preparing off (behind a PgBouncer in
