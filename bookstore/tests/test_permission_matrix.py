@@ -165,6 +165,9 @@ MATRIX: dict[str, Cell] = {
     ),
     "reservation_end": Cell("post", "/api/v1/reservations/{loan}/end/", everyone(403, anonymous=401, admin=200)),
     "wallet": Cell("get", "/api/v1/wallet/", everyone(403, anonymous=401, free=200, plus=200)),
+    "wallet_transactions": Cell(
+        "get", "/api/v1/wallet/transactions/", everyone(403, anonymous=401, free=200, plus=200)
+    ),
     "wallet_charge": Cell(
         "post", "/api/v1/wallet/charge/", everyone(403, anonymous=401, free=201, plus=201), {"amount": 5_000}
     ),

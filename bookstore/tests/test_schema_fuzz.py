@@ -280,6 +280,7 @@ KNOWN_CASES = [
     ("customer", "GET", "/api/v1/reservations/", None, None, 200),
     ("admin", "GET", "/api/v1/reservations/", None, None, 200),
     ("customer", "GET", "/api/v1/wallet/", None, None, 200),
+    ("customer", "GET", "/api/v1/wallet/transactions/", None, None, 200),
     ("customer", "POST", "/api/v1/wallet/charge/", None, {"amount": 5_000}, 201),
     ("customer", "POST", "/api/v1/wallet/charge/", None, {"amount": 10}, 400),
     ("customer", "GET", "/api/v1/subscription/", None, None, 200),

@@ -38,6 +38,7 @@ if connection.vendor != "postgresql":
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
 
+
 def ledger(customer: Customer):
     return WalletTransaction.objects.filter(customer=customer).order_by("id")
 
@@ -146,19 +147,26 @@ def test_mixed_simultaneous_wallet_operations_keep_the_ledger_exact_R19(make_cus
 
 
 def test_same_idempotency_key_charges_once_under_concurrency_R17(make_customer, now):
-    """10 threads charge with one Idempotency-Key: one ledger row, every answer names it."""
+    """10 threads charge with one Idempotency-Key: one ledger row; each answer names it or says "in progress".
+
+    A repeat that arrives while the first request is at the gateway answers 409
+    charge_in_progress (billing.services); retried afterwards, it gets the first result.
+    """
     customer = make_customer(Tier.PLUS, balance=1_000)
     instances = [Customer.objects.get(pk=customer.pk) for _ in range(10)]
 
-    outcomes = run_together(
-        [lambda c=c: charge_wallet(customer=c, amount=7_000, idempotency_key="key-42", now=now) for c in instances]
-    )
+    def charge(instance):
+        return charge_wallet(customer=instance, amount=7_000, idempotency_key="key-42", now=now)
 
-    assert all(o.ok for o in outcomes), [o.refusal for o in outcomes if o.refusal]
+    outcomes = run_together([lambda c=c: charge(c) for c in instances])
+
+    assert {o.refusal.code for o in outcomes if o.refusal} <= {"charge_in_progress"}
     rows = list(WalletTransaction.objects.filter(customer=customer, idempotency_key="key-42"))
     assert len(rows) == 1
-    assert {o.value.transaction.pk for o in outcomes} == {rows[0].pk}
-    assert sum(o.value.created for o in outcomes) == 1
+    assert {o.value.transaction.pk for o in outcomes if o.ok} == {rows[0].pk}
+    assert sum(o.value.created for o in outcomes if o.ok) == 1
+    retried = [charge(instance) for instance, o in zip(instances, outcomes, strict=True) if o.refusal]
+    assert {r.transaction.pk for r in retried} <= {rows[0].pk} and not any(r.created for r in retried)
     assert ledger(customer).filter(kind=TransactionKind.CHARGE).exclude(reference="test").count() == 1
     assert_ledger_chain(customer)
     assert customer.balance == 8_000
