@@ -17,6 +17,8 @@ WAIT_SECONDS = 10
 
 def _someone_waits_for_a_lock() -> bool:
     with connection.cursor() as cursor:
+        # Inside a transaction PostgreSQL keeps showing the pg_stat_activity it read first.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity"
             " WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
