@@ -72,6 +72,8 @@ def run_together(calls: list[Callable[[], Any]]) -> list[Outcome]:
 def _lock_waiters() -> int:
     """How many other sessions of this database wait for a lock right now."""
     with connection.cursor() as cursor:
+        # Within one transaction PostgreSQL keeps showing the activity it read first.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity"
             " WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
