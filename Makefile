@@ -6,6 +6,7 @@
 #   make lint   ruff check and ruff format --check
 #   make fmt    ruff format and ruff check --fix
 #   make bench  benchmarks on production settings with 100k books (bench/run.sh): table + bench/results.json
+#   make race   admin saves racing reserves/returns and wallet charges (issue 13, R9 R19 R27), 25s each; RACE_ARGS
 #   make screenshots  PNGs of the main pages on the demo data into docs/screenshots/ (chromium)
 #   make clean  remove var/ and caches (keeps .venv); make distclean also removes .venv
 #
@@ -30,7 +31,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: help venv install run test lint fmt clean distclean bench screenshots
 
 help:
-	@sed -n '1,13s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '1,14s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
 venv install: $(STAMP)
 	@:
@@ -67,6 +68,12 @@ test: $(STAMP) $(CHROMIUM)
 # Benchmarks on the production stack (gunicorn, PostgreSQL, Redis) with 100k books: see bench/run.sh.
 bench: $(STAMP)
 	@bench/run.sh
+
+# The races of issue 13 on gunicorn and PostgreSQL (bench/integrity_race.py): exits 1 when an
+# invariant breaks. RACE_ARGS passes options, e.g. make race RACE_ARGS="--seconds 10 --clients 16".
+.PHONY: race
+race: $(STAMP)
+	@$(BIN)/python bench/integrity_race.py $(RACE_ARGS)
 
 # Seeds the demo data in a throwaway test database and photographs the pages at 1280x900.
 screenshots: $(STAMP) $(CHROMIUM)
