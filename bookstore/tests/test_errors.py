@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import Http404
+from django.test import Client
 from django.urls import get_resolver
 
 from accounts.models import Tier
@@ -132,3 +133,16 @@ def test_a_deeply_nested_json_body_is_400_parse_error(client_for, make_customer)
     client.raise_request_exception = False
     response = client.post("/api/v1/reservations/", "[" * 100_000, content_type="application/json")
     assert_error(response, 400, "parse_error")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "issue 13, outside this change: OPTIONS renders DRF's metadata with the Swagger page's "
+        "TemplateHTMLRenderer, which has no template for it (TemplateDoesNotExist, 500); needs "
+        "SpectacularSwaggerView.as_view(..., http_method_names=['get', 'head']) in bookstore/urls.py"
+    ),
+)
+def test_options_on_the_swagger_page_is_not_a_500():
+    response = Client(raise_request_exception=False).options("/api/docs/")
+    assert response.status_code < 500
