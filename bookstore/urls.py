@@ -26,7 +26,12 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("author/", include("catalog.author_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # GET only: OPTIONS would render DRF's metadata through the page's HTML renderer (a 500).
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="schema", http_method_names=["get", "head"]),
+        name="swagger-ui",
+    ),
 ]
 
 handler400 = "bookstore.views.bad_request"

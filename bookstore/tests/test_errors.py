@@ -120,13 +120,6 @@ def test_a_page_refused_to_a_role_is_the_html_403(client):
     assert response["Content-Type"].startswith("text/html")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "issue 13, outside this change: DRF's JSONParser lets json's RecursionError through (500); "
-        "needs a parser that turns it into ParseError in REST_FRAMEWORK['DEFAULT_PARSER_CLASSES']"
-    ),
-)
 def test_a_deeply_nested_json_body_is_400_parse_error(client_for, make_customer):
     customer = make_customer(Tier.PLUS, balance=10_000)
     client = client_for(customer.user)
@@ -135,14 +128,6 @@ def test_a_deeply_nested_json_body_is_400_parse_error(client_for, make_customer)
     assert_error(response, 400, "parse_error")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "issue 13, outside this change: OPTIONS renders DRF's metadata with the Swagger page's "
-        "TemplateHTMLRenderer, which has no template for it (TemplateDoesNotExist, 500); needs "
-        "SpectacularSwaggerView.as_view(..., http_method_names=['get', 'head']) in bookstore/urls.py"
-    ),
-)
 def test_options_on_the_swagger_page_is_not_a_500():
     response = Client(raise_request_exception=False).options("/api/docs/")
     assert response.status_code < 500
