@@ -368,7 +368,10 @@ class BookDetailApi(APIView):
 
     @extend_schema(
         summary="Delete a book",
-        description="Only a book nobody holds or waits for; its finished reservations go with it.",
+        description=(
+            "Only a book nobody holds or waits for. A book that was ever lent is withdrawn instead "
+            "(R28): gone from the catalog, its reservations kept in the customers' history."
+        ),
         tags=["catalog"],
         request=None,
         responses={

@@ -31,7 +31,7 @@ from billing.services import MIN_CHARGE
 from billing.views import wallet_charge_url
 from bookstore.exceptions import DomainError
 from reservations.exceptions import InvalidDays
-from reservations.models import LIVE_STATUSES, Status
+from reservations.models import Status
 from reservations.pricing import discount_percent
 from reservations.selectors import position_in_queue, queue_places, reservation_list
 from reservations.services import reserve
@@ -88,7 +88,8 @@ def _render_book(
         customer = user.customer
         rule = customer.rule_at(now)
         discount = discount_percent(customer, now) if rule else 0
-        live = reservation_list(customer=customer).filter(book=book, status__in=LIVE_STATUSES).first()
+        # A loan past its end holds nothing (R16): the page offers the book again at once.
+        live = reservation_list(customer=customer).filter(book=book).live_at(now).first()
         place = queue_places([live], now).get(live.pk) if live and live.status == Status.QUEUED else None
         form = ReserveForm(data, rule=rule, discount=discount, initial={"days": min(7, rule.max_days) if rule else 1})
         if data is not None:

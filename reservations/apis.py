@@ -192,7 +192,7 @@ class ReservationListCreateApi(APIView):
                 "`insufficient_funds` (R11): nothing was charged or reserved.", InsufficientFundsErrorSerializer
             ),
             403: error("`subscription_required` (R1), or `permission_denied` for a non-customer."),
-            409: error("`already_reserved` (R8) or `reservation_limit_reached` (R10)."),
+            409: error("`already_reserved` (R8), `reservation_limit_reached` (R10) or `book_withdrawn` (R28)."),
         },
     )
     def post(self, request: Request) -> Response:

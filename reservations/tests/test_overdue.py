@@ -65,3 +65,15 @@ def test_an_overdue_loan_does_not_keep_an_account_from_closing_R16(make_customer
 
     customer.user.refresh_from_db()
     assert customer.user.is_active is False
+
+
+def test_the_book_page_offers_the_book_again_once_an_own_loan_ran_out_R16(client, make_customer, make_book, now):
+    customer = make_customer("plus", balance=50_000)
+    book = make_book(units=1)
+    reserve(customer=customer, book=book, days=1, now=now - 2 * DAY)
+    client.force_login(customer.user)
+
+    page = client.get(f"/books/{book.pk}/").content.decode()
+
+    assert "You have this book until" not in page
+    assert "Reserve now" in page
