@@ -81,13 +81,16 @@ def _lock_waiters() -> int:
         return cursor.fetchone()[0]
 
 
-def interleave(locked_write: Callable[[], Any], stale_writer: Callable[[], Any]) -> tuple[Outcome, Outcome]:
+def interleave(
+    locked_write: Callable[[], Any], stale_writer: Callable[[], Any], *, must_wait: bool = False
+) -> tuple[Outcome, Outcome]:
     """Run `stale_writer` while `locked_write`'s transaction is open, and commit it mid-way.
 
     `locked_write` runs in a transaction that stays open until `stale_writer` (started
     after it wrote, so it reads the rows as they were before) either waits on a row lock
     or has finished; then the transaction commits and `stale_writer` goes on. This is the
-    order in which a save of a stale read undoes a service's write.
+    order in which a save of a stale read undoes a service's write. With `must_wait`, the
+    test fails unless `stale_writer` was seen waiting (the race really ran).
     """
     written, release = threading.Event(), threading.Event()
     outcomes = (Outcome(), Outcome())
@@ -121,8 +124,8 @@ def interleave(locked_write: Callable[[], Any], stale_writer: Callable[[], Any])
     assert written.wait(timeout=THREAD_TIMEOUT)
     second = threading.Thread(target=stale, daemon=True)
     second.start()
-    deadline = time.monotonic() + THREAD_TIMEOUT
-    while second.is_alive() and _lock_waiters() == 0 and time.monotonic() < deadline:
+    deadline, waited = time.monotonic() + THREAD_TIMEOUT, False
+    while second.is_alive() and not (waited := _lock_waiters() > 0) and time.monotonic() < deadline:
         time.sleep(0.005)
     release.set()
     for thread in (first, second):
@@ -131,4 +134,5 @@ def interleave(locked_write: Callable[[], Any], stale_writer: Callable[[], Any])
     named = zip(("service", "stale writer"), outcomes, strict=True)
     errors = [f"{name}: {outcome.error!r}\n{outcome.trace}" for name, outcome in named if outcome.error]
     assert not errors, "unexpected exceptions in threads:\n" + "\n".join(errors)
+    assert waited or not must_wait, "the second writer never waited on the first one's row: no race ran"
     return outcomes
