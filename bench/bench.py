@@ -21,8 +21,6 @@ BENCH_SECONDS (10) seconds per scenario.
 import json
 import os
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,6 +41,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from server import Gunicorn, free_port  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from accounts.services import issue_tokens  # noqa: E402
@@ -58,6 +57,12 @@ FIXTURES = json.loads(Path(os.environ.get("BENCH_FIXTURES", BASE_DIR / "var" / "
 RESULTS_FILE = BASE_DIR / "bench" / "results.json"
 # gunicorn's log (Django logs each refused request at WARNING: the floor run refuses thousands).
 SERVER_LOG = BASE_DIR / "var" / "bench" / "gunicorn.log"
+GUNICORN_OPTIONS = [
+    f"--workers={WORKERS}",
+    f"--threads={THREADS}",
+    f"--pythonpath={BASE_DIR / 'bench'}",
+    "--backlog=2048",
+]
 RELEASES = 20
 # The reserve target's rate: its latency is measured with this many requests a second offered.
 RESERVE_RATE = int(os.environ.get("BENCH_RESERVE_RATE", 300))
@@ -78,62 +83,8 @@ TARGETS = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def load_average() -> list[float]:
     return [round(value, 2) for value in os.getloadavg()]
-
-
-class Gunicorn:
-    def __init__(self, port: int, app: str = "bookstore.wsgi:application", ready_path: str = "/api/v1/genres/"):
-        self.port = port
-        SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
-        with SERVER_LOG.open("a") as log:  # the child keeps its own handle
-            self.process = subprocess.Popen(
-                [
-                    str(BASE_DIR / ".venv" / "bin" / "gunicorn"),
-                    app,
-                    f"--workers={WORKERS}",
-                    f"--threads={THREADS}",
-                    f"--bind=127.0.0.1:{port}",
-                    f"--pythonpath={BASE_DIR / 'bench'}",
-                    "--log-level=warning",
-                    "--backlog=2048",
-                ],
-                cwd=BASE_DIR,
-                start_new_session=True,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}{ready_path}", timeout=5) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"bench: gunicorn did not start (see {SERVER_LOG.relative_to(BASE_DIR)})")
-            time.sleep(0.3)
-
-    def worker_rss_mb(self) -> list[float]:
-        out = subprocess.run(
-            ["ps", "-o", "rss=", "--ppid", str(self.process.pid)], capture_output=True, text=True, check=False
-        ).stdout
-        return sorted(round(int(line) / 1024, 1) for line in out.split())
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
 
 
 def wrk(port: int, clients: int, env: dict[str, str], seconds: int = SECONDS) -> dict:
@@ -170,7 +121,9 @@ def write_lines(folder: Path, name: str, lines: list) -> str:
 def calibration_benchmark() -> dict:
     """The bare ORM view of bench/calibration.py at 20 clients, on its own gunicorn."""
     port = free_port()
-    server = Gunicorn(port, app="calibration:application", ready_path="/bare/")
+    server = Gunicorn(
+        port, log=SERVER_LOG, options=GUNICORN_OPTIONS, app="calibration:application", ready_path="/bare/"
+    )
     try:
         with tempfile.TemporaryDirectory(prefix="bench-") as folder:
             paths = write_lines(Path(folder), "bare", ["/bare/"])
@@ -188,7 +141,7 @@ def http_benchmarks(folder: Path) -> tuple[dict, list[float]]:
         for kind in ("load_customers", "queue_customers")
     }
     port = free_port()
-    server = Gunicorn(port)
+    server = Gunicorn(port, log=SERVER_LOG, options=GUNICORN_OPTIONS)
     try:
         list_paths = write_lines(folder, "list", [f"/api/v1/books/?page={page}" for page in range(1, 101)])
         search_paths = write_lines(

@@ -32,9 +32,6 @@ import argparse
 import os
 import re
 import secrets
-import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -80,6 +77,7 @@ import django  # noqa: E402
 import psycopg  # noqa: E402
 import redis  # noqa: E402
 import requests  # noqa: E402
+from server import Gunicorn, free_port  # noqa: E402
 
 django.setup()
 
@@ -152,57 +150,6 @@ def admin_session_cookie(admin: User) -> str:
 
 
 # gunicorn --------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Gunicorn:
-    """gunicorn on 127.0.0.1:port with this checkout's code, in its own process group."""
-
-    def __init__(self, port: int):
-        self.url = f"http://127.0.0.1:{port}"
-        SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
-        with SERVER_LOG.open("w") as log:  # the child keeps its own handle
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "bookstore.wsgi:application",
-                    f"--workers={WORKERS}",
-                    f"--bind=127.0.0.1:{port}",
-                    f"--chdir={BASE_DIR}",
-                    "--log-level=warning",
-                ],
-                cwd=BASE_DIR,
-                start_new_session=True,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"{self.url}/api/v1/genres/", timeout=5).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise SystemExit(f"race: gunicorn did not start (see {SERVER_LOG})")
-            time.sleep(0.3)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
 
 
 # HTTP helpers ----------------------------------------------------------------------------
@@ -678,7 +625,8 @@ def main() -> None:
     cookie = admin_session_cookie(data["admin"])
     connection.close()
 
-    server = Gunicorn(free_port())
+    SERVER_LOG.unlink(missing_ok=True)  # the constraint counts below read this run's log only
+    server = Gunicorn(free_port(), log=SERVER_LOG, options=[f"--workers={WORKERS}", f"--chdir={BASE_DIR}"])
     book = wallet = None
     try:
         if args.race in ("book", "both"):
