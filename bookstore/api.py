@@ -9,7 +9,6 @@ from django.http import Http404
 from django.urls import reverse
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
@@ -77,20 +76,6 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             body["retry_after"] = int(exc.wait)
     set_rollback()
     return Response(body, status=exc.status_code, headers=headers)
-
-
-class SafeJSONParser(JSONParser):
-    """DRF's JSON parser, with a body nested too deep for Python's parser a 400 (R26).
-
-    ``json`` raises RecursionError, not ValueError, for ``[[[[…`` a hundred thousand deep,
-    and DRF's parser lets it through as a 500.
-    """
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise exceptions.ParseError("JSON parse error - the body is nested too deeply.") from None
 
 
 # Error bodies (R26), for the OpenAPI schema: every error is at least {"detail", "code"}.
@@ -164,7 +149,6 @@ class StandardPagination(PageNumberPagination):
 __all__ = [
     "ErrorSerializer",
     "RateLimitedErrorSerializer",
-    "SafeJSONParser",
     "StandardPagination",
     "StrictInputSerializer",
     "ValidationErrorSerializer",

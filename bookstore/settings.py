@@ -206,7 +206,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "bookstore.schema.AutoSchema",
     "EXCEPTION_HANDLER": "bookstore.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["bookstore.api.SafeJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["bookstore.parsers.SafeJSONParser"],
     "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_RATE", default="30/minute")},
 }
 SPECTACULAR_SETTINGS = {
