@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from bookstore.read_only_admin import ReadOnlyModelAdmin
+
 from .models import GatewayCharge, WalletTransaction
 
 
 @admin.register(WalletTransaction)
-class WalletTransactionAdmin(admin.ModelAdmin):
+class WalletTransactionAdmin(ReadOnlyModelAdmin):
     """The ledger is append-only: it is written by the wallet services alone (R19)."""
 
     list_display = ["created_at", "customer", "kind", "amount", "balance_after", "reference"]
@@ -13,18 +15,9 @@ class WalletTransactionAdmin(admin.ModelAdmin):
     list_select_related = ["customer__user"]
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(GatewayCharge)
-class GatewayChargeAdmin(admin.ModelAdmin):
+class GatewayChargeAdmin(ReadOnlyModelAdmin):
     """Claims on gateway charges, for looking into a stuck or failed charge; written by charge_wallet alone (R17)."""
 
     list_display = ["created_at", "customer", "amount", "status", "attempts", "attempted_at", "gateway_reference"]
@@ -33,12 +26,3 @@ class GatewayChargeAdmin(admin.ModelAdmin):
     list_select_related = ["customer__user"]
     raw_id_fields = ["customer", "transaction"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

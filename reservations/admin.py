@@ -3,13 +3,14 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from bookstore.exceptions import DomainError
+from bookstore.read_only_admin import ReadOnlyModelAdmin
 
 from . import services
 from .models import Reservation
 
 
 @admin.register(Reservation)
-class ReservationAdmin(admin.ModelAdmin):
+class ReservationAdmin(ReadOnlyModelAdmin):
     """Read-only: reservations change only through the rules, here as actions (R23, R25)."""
 
     list_display = [
@@ -31,15 +32,6 @@ class ReservationAdmin(admin.ModelAdmin):
     list_select_related = ["customer__user", "book"]
     date_hierarchy = "requested_at"
     actions = ["end_early", "remove_from_queue"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Book's holders and queue")
     def book_holders(self, reservation: Reservation) -> str:
