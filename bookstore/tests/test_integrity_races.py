@@ -17,13 +17,13 @@ from accounts.models import Role, Tier, User
 from accounts.services import change_password, close_account, revoke_tokens
 from accounts.tests.factories import CustomerFactory, UserFactory
 from billing.models import TransactionKind
-from billing.services import credit_wallet, lock_customer
+from billing.services import buy_subscription, credit_wallet, lock_customer
 from bookstore.tests.concurrency import interleave, run_together
 from catalog.models import Book
 from conftest import ledger_sum
 from reservations.exceptions import ReservationIsActive
 from reservations.models import Reservation, Status
-from reservations.services import leave_queue, reserve, return_reservation
+from reservations.services import leave_queue, reserve, return_reservation, set_book_units
 
 if connection.vendor != "postgresql":
     pytest.skip("Races need PostgreSQL row locks; set DATABASE_URL=postgres://...", allow_module_level=True)
@@ -75,6 +75,40 @@ def test_the_book_change_form_saved_during_a_loan_change_keeps_units_on_loan_R9_
 
     assert saved.value.status_code == 302
     assert_units_on_loan_exact(book)
+
+
+def test_the_book_change_form_saved_while_another_admin_raises_units_keeps_them_R13_R27(make_book, now):
+    book = make_book(units=2)
+    admin, form = admin_client(), book_change_form(book)  # this admin changes the price only
+    form["price"] = book.price + 1_000
+
+    _, saved = interleave(
+        lambda: set_book_units(book=book, units=5, now=now),
+        lambda: admin.post(f"/admin/catalog/book/{book.pk}/change/", form),
+    )
+
+    assert saved.value.status_code == 302
+    fresh = Book.objects.get(pk=book.pk)
+    assert (fresh.units, fresh.price) == (5, book.price + 1_000)
+
+
+def test_the_customer_change_form_saved_during_a_subscription_purchase_keeps_it_R18_R27(make_customer, now):
+    customer = make_customer(Tier.PLUS, balance=500_000)
+    admin = admin_client()
+
+    def upgrade():
+        return buy_subscription(customer=customer, tier=Tier.PREMIUM, months=1, now=now)
+
+    def toggle_auto_renew():
+        return admin.post(f"/admin/accounts/customer/{customer.pk}/change/", {"auto_renew": "on", "_save": "Save"})
+
+    bought, saved = interleave(upgrade, toggle_auto_renew)
+
+    assert saved.value.status_code == 302
+    customer.refresh_from_db()
+    assert (customer.tier, customer.subscription_ends_at) == (Tier.PREMIUM, bought.value.ends_at)
+    assert customer.balance == ledger_sum(customer)
+    assert customer.auto_renew is True
 
 
 def test_the_customer_change_form_saved_during_a_charge_keeps_the_balance_R19_R27(make_customer):
