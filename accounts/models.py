@@ -8,12 +8,13 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django_otp.models import SideChannelDevice
 from django_otp.util import random_number_token
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from bookstore.owned_fields import ServiceOwnedFields
 
@@ -118,7 +119,22 @@ class User(ServiceOwnedFields, AbstractUser):
         # An admin is staff by definition: the admin site is the admin's tool.
         if self.role == Role.ADMIN:
             self.is_staff = True
+        # Django keeps the raw password of a set_password() until the save: a new password
+        # of an existing user, whoever set it (the API, the admin site, `changepassword`),
+        # ends every token and session issued before it (R24). A hash upgrade at login
+        # saves the same password with _password cleared, and revokes nothing.
+        password_changed = self._password is not None and not self._state.adding
         super().save(*args, **kwargs)
+        if password_changed:
+            self.cut_off_tokens(timezone.now())
+
+    @transaction.atomic
+    def cut_off_tokens(self, now: datetime) -> None:
+        """Refuse every token issued to this user up to `now`, and end their sessions (R24)."""
+        self.tokens_revoked_at = now
+        self.save(update_fields=["tokens_revoked_at"])
+        outstanding = OutstandingToken.objects.filter(user=self, blacklistedtoken__isnull=True)
+        BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in outstanding])
 
 
 class City(models.Model):

@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from .authentication import REVOCATION_CLAIM, revocation_stamp
@@ -126,20 +125,12 @@ def log_out(*, user: User, refresh: str) -> None:
     token.blacklist()
 
 
-def _cut_off_tokens(user: User, now: datetime) -> None:
-    """Refuse every token issued to `user` up to `now`, and end their sessions (R24)."""
-    user.tokens_revoked_at = now
-    user.save(update_fields=["tokens_revoked_at"])
-    outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
-    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in outstanding])
-
-
 @transaction.atomic
 def revoke_tokens(*, user: User, now: datetime | None = None) -> None:
     """An admin revokes every token of a non-admin user; their sessions end too (R24)."""
     if user.role == Role.ADMIN:
         raise CannotRevokeAdmin()
-    _cut_off_tokens(user, now or timezone.now())
+    user.cut_off_tokens(now or timezone.now())
 
 
 @transaction.atomic
@@ -153,7 +144,7 @@ def close_account(*, user: User, now: datetime | None = None) -> None:
         raise HasLiveReservations()
     user.is_active = False
     user.save(update_fields=["is_active"])
-    _cut_off_tokens(user, now)
+    user.cut_off_tokens(now)
 
 
 @transaction.atomic
@@ -164,7 +155,7 @@ def set_user_active(*, user: User, active: bool, now: datetime | None = None) ->
         locked.is_active = active
         locked.save(update_fields=["is_active"])
         if not active:
-            _cut_off_tokens(locked, now or timezone.now())
+            locked.cut_off_tokens(now or timezone.now())
     user.is_active, user.tokens_revoked_at = locked.is_active, locked.tokens_revoked_at
     return locked
 
@@ -206,8 +197,8 @@ def update_author(*, author: Author, **fields) -> Author:
 
 
 @transaction.atomic
-def change_password(*, user: User, old_password: str, new_password: str, now: datetime | None = None) -> None:
-    """Set a new password; every token and session issued before ends, so log in again."""
+def change_password(*, user: User, old_password: str, new_password: str) -> None:
+    """Set a new password; every token and session issued before ends (User.save), so log in again."""
     if not user.check_password(old_password):
         raise ValidationError({"old_password": ["This is not your current password."]})
     try:
@@ -216,4 +207,3 @@ def change_password(*, user: User, old_password: str, new_password: str, now: da
         raise ValidationError({"new_password": error.messages}) from None
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    _cut_off_tokens(user, now or timezone.now())
