@@ -14,9 +14,17 @@ PROBE = (
     "print(json.dumps({'engine': settings.DATABASES['default']['ENGINE'], "
     "'options': settings.DATABASES['default'].get('OPTIONS', {}), 'debug': settings.DEBUG, "
     "'broker': settings.CELERY_BROKER_URL, 'hasher': settings.PASSWORD_HASHERS[0], "
-    "'cache': settings.CACHES['default']['BACKEND'], 'hosts': settings.ALLOWED_HOSTS}))"
+    "'cache': settings.CACHES['default']['BACKEND'], 'hosts': settings.ALLOWED_HOSTS, "
+    "'proxy_ssl_header': getattr(settings, 'SECURE_PROXY_SSL_HEADER', None)}))"
 )
-CONFIG_NAMES = ("DJANGO_DEBUG", "DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_ALLOWED_HOSTS")
+CONFIG_NAMES = (
+    "DJANGO_DEBUG",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
+    "DJANGO_ALLOWED_HOSTS",
+    "DJANGO_BEHIND_PROXY",
+)
 
 
 def settings_with(tmp_path, **environment: str) -> dict:
@@ -145,3 +153,16 @@ def test_the_real_manage_py_runserver_gets_no_persistent_connections(tmp_path):
 def test_the_embedded_sqlite_never_keeps_connections(tmp_path, argv):
     sqlite_url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     assert connection_settings(argv, DATABASE_URL=sqlite_url, CONN_MAX_AGE="600") == [0, True]
+
+
+def test_x_forwarded_proto_is_trusted_only_behind_a_declared_proxy(tmp_path):
+    """Any client reaching gunicorn could send X-Forwarded-Proto: https (issue 14)."""
+    production = {"DJANGO_DEBUG": "False", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    assert settings_with(tmp_path, **production)["proxy_ssl_header"] is None
+    behind = settings_with(tmp_path, DJANGO_BEHIND_PROXY="True", **production)
+    assert behind["proxy_ssl_header"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
+def test_the_procfile_binds_gunicorn_to_the_loopback_unless_told_otherwise():
+    web = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:"))
+    assert "--bind ${WEB_HOST:-127.0.0.1}:" in web
