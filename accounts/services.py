@@ -142,9 +142,7 @@ def close_account(*, user: User, now: datetime | None = None) -> None:
     # A loan past its end holds nothing, even before the worker ends it (R16).
     if hasattr(user, "customer") and Reservation.objects.filter(customer=user.customer).live_at(now).exists():
         raise HasLiveReservations()
-    user.is_active = False
-    user.save(update_fields=["is_active"])
-    user.cut_off_tokens(now)
+    set_user_active(user=user, active=False, now=now)
 
 
 @transaction.atomic
