@@ -13,15 +13,14 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
-from rest_framework_simplejwt.views import TokenRefreshView
 
 from bookstore.api import ErrorSerializer, RateLimitedErrorSerializer, StrictInputSerializer, ValidationErrorSerializer
 
 from . import services
 from .models import Author, City, Customer, Role, User
 from .permissions import IsAdmin, IsSelf, IsSelfOrAdminReading, is_admin
+from .throttles import CODE_THROTTLES, LOGIN_THROTTLES, SIGNUP_THROTTLES
 
 ERROR_BODIES = {400: ValidationErrorSerializer, 429: RateLimitedErrorSerializer}
 JUST_TAKEN = "This {} was just taken. Try another."
@@ -87,6 +86,7 @@ class UserOutput(serializers.ModelSerializer):
 class SignupApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_classes = SIGNUP_THROTTLES
 
     class InputSerializer(StrictInputSerializer):
         username = serializers.CharField(max_length=150)
@@ -98,7 +98,7 @@ class SignupApi(APIView):
     @extend_schema(
         summary="Sign up as a customer or an author",
         request=InputSerializer,
-        responses={201: UserOutput, **error_responses(400)},
+        responses={201: UserOutput, **error_responses(400, 429)},
     )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
@@ -118,8 +118,7 @@ class LoginApi(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
+    throttle_classes = LOGIN_THROTTLES
 
     class InputSerializer(StrictInputSerializer):
         username = serializers.CharField(max_length=150)
@@ -146,8 +145,7 @@ class VerifyOtpApi(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
+    throttle_classes = CODE_THROTTLES
 
     class InputSerializer(StrictInputSerializer):
         challenge = serializers.CharField(max_length=64)
@@ -169,22 +167,34 @@ class VerifyOtpApi(APIView):
         return Response(services.issue_tokens(user))
 
 
-class RefreshApi(TokenRefreshView):
-    """Rotate the refresh token; the old one is blacklisted (R22)."""
+class RefreshApi(APIView):
+    """Rotate the refresh token: one new pair per token, ever (R22, issue 14)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    class InputSerializer(StrictInputSerializer):
+        refresh = serializers.CharField(max_length=2000)
 
     @extend_schema(
-        summary="Refresh: a new access and refresh token",
+        summary="Refresh: a new access and refresh token; the one sent is spent",
+        request=InputSerializer,
         responses={
             200: VerifyOtpApi.OutputSerializer,
             **error_responses(400),
             401: OpenApiResponse(
                 ErrorSerializer,
-                description="`token_not_valid`: the refresh token is malformed, expired, used or revoked (R22, R24).",
+                description=(
+                    "`token_not_valid`: the refresh token is malformed, expired, logged out or revoked (R22, R24). "
+                    "`token_reused`: it was already rotated, so every token of its login is now revoked."
+                ),
             ),
         },
     )
-    def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(services.refresh_tokens(refresh=data.validated_data["refresh"]))
 
 
 class LogoutApi(APIView):
@@ -192,7 +202,7 @@ class LogoutApi(APIView):
         refresh = serializers.CharField(max_length=2000)
 
     @extend_schema(
-        summary="Log out: blacklist the refresh token",
+        summary="Log out: the refresh token and this login's access tokens stop working",
         request=InputSerializer,
         responses={204: None, **error_responses(400, 401)},
     )

@@ -1,14 +1,15 @@
 """JWT authentication that honours an admin's revocation (R22, R24)."""
 
+from django.db.models import Exists, OuterRef
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings
 
-from .models import User
+from .models import RefreshFamily, User
 
 REVOCATION_CLAIM = "rev"
+FAMILY_CLAIM = "fam"  # the RefreshFamily (one login) a token descends from; access tokens copy it
 
 
 def revocation_stamp(user: User) -> int:
@@ -28,10 +29,12 @@ def issued_before_cutoff(user: User, token) -> bool:
 
 
 class RevocableJWTAuthentication(JWTAuthentication):
-    """Refuse access tokens issued before the user's cut-off; costs only the user row.
+    """Refuse access tokens issued before the user's cut-off or of an ended login; one query.
 
     The user is read with its customer or author profile in the same query, since
-    nearly every authenticated endpoint needs the profile next (make bench).
+    nearly every authenticated endpoint needs the profile next (make bench), and with
+    whether the token's refresh family has ended (a logout, or a replayed refresh token:
+    issue 14), so the access tokens of that login die with it, not 5 minutes later.
     """
 
     def get_user(self, validated_token):
@@ -39,26 +42,19 @@ class RevocableJWTAuthentication(JWTAuthentication):
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as error:
             raise InvalidToken("Token contained no recognizable user identification") from error
-        user = User.objects.select_related("customer", "author").filter(**{api_settings.USER_ID_FIELD: user_id}).first()
+        users = User.objects.select_related("customer", "author").filter(**{api_settings.USER_ID_FIELD: user_id})
+        family = validated_token.get(FAMILY_CLAIM)
+        if family:
+            ended = RefreshFamily.objects.filter(pk=family, user=OuterRef("pk"), ended_at__isnull=False)
+            users = users.annotate(login_ended=Exists(ended))
+        user = users.first()
         if user is None:
             raise AuthenticationFailed("User not found", code="user_not_found")
         if api_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
             raise AuthenticationFailed("User is inactive", code="user_inactive")
-        if issued_before_cutoff(user, validated_token):
+        if issued_before_cutoff(user, validated_token) or getattr(user, "login_ended", False):
             raise AuthenticationFailed("This token was revoked.", code="token_revoked")
         return user
-
-
-class RevocableTokenRefreshSerializer(TokenRefreshSerializer):
-    """Refuse to refresh a token issued before the user's cut-off, or of an inactive user."""
-
-    def validate(self, attrs):
-        refresh = self.token_class(attrs["refresh"])
-        user_id = refresh.get(api_settings.USER_ID_CLAIM)
-        user = User.objects.filter(**{api_settings.USER_ID_FIELD: user_id}).first()
-        if user is None or not user.is_active or issued_before_cutoff(user, refresh):
-            raise InvalidToken("This token was revoked.")
-        return super().validate(attrs)
 
 
 class RevocableJWTScheme(SimpleJWTScheme):

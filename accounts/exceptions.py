@@ -44,6 +44,17 @@ class InvalidRefreshToken(DomainError):
     default_message = "The refresh token is not valid."
 
 
+class TokenReused(DomainError):
+    """A refresh token that was already rotated came back: its whole login ends (issue 14)."""
+
+    code = "token_reused"
+    status = 401
+    default_message = (
+        "This refresh token was already used, so it may have been copied: every token of this login "
+        "is now revoked. Log in again."
+    )
+
+
 class HasLiveReservations(Conflict):
     code = "has_live_reservations"
     default_message = "Return your books and leave your queues before closing the account."

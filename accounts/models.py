@@ -292,3 +292,39 @@ class SmsDevice(SideChannelDevice):
     def verify_token(self, token) -> bool:
         """django-otp's entry point, with the same single-use and lock-out rules."""
         return self.check_code(str(token), now=timezone.now())
+
+
+class RefreshFamily(models.Model):
+    """Every refresh token descended from one login, by rotation (R22; issue 14).
+
+    Only one token of a family is ever live: ``current_jti``. A refresh swaps it for the
+    new token's in one conditional UPDATE, so of any number of concurrent refreshes with
+    the same token one wins. Presenting any other token of the family (one already
+    rotated) is a replay: the family ends, and with it every refresh and access token
+    that carries its id, the live one included.
+    """
+
+    class EndReason(models.TextChoices):
+        LOGOUT = "logout", "Logged out"
+        REUSED = "reused", "A rotated refresh token was presented again"
+
+    id = models.CharField(primary_key=True, max_length=32, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="refresh_families")
+    current_jti = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=16, choices=EndReason.choices, blank=True)
+
+    class Meta:
+        verbose_name_plural = "refresh families"
+        indexes = [models.Index(fields=["user", "-created_at"], name="refresh_family_user_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True, end_reason="") | Q(ended_at__isnull=False) & ~Q(end_reason=""),
+                name="refresh_family_end_has_reason",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Refresh family {self.id} of {self.user_id}"

@@ -1,5 +1,6 @@
 """Use cases for accounts: registering, the two-step login, tokens and their revocation."""
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,9 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from .authentication import REVOCATION_CLAIM, revocation_stamp
+from .authentication import FAMILY_CLAIM, REVOCATION_CLAIM, issued_before_cutoff, revocation_stamp
 from .exceptions import (
     CannotRevokeAdmin,
     ChallengeExpired,
@@ -19,9 +21,10 @@ from .exceptions import (
     InvalidCode,
     InvalidCredentials,
     InvalidRefreshToken,
+    TokenReused,
     TooManyRequests,
 )
-from .models import Author, Customer, Notification, Role, SmsDevice, User
+from .models import Author, Customer, Notification, RefreshFamily, Role, SmsDevice, User
 from .rate_limits import RateLimited, otp_codes
 from .sms import send_sms
 
@@ -106,22 +109,73 @@ def verify_login(*, challenge: str, code: str, now: datetime | None = None) -> U
     raise InvalidCode(attempts_left=attempts_left)
 
 
-def issue_tokens(user: User) -> dict[str, str]:
-    """Return a fresh JWT pair for `user` (R22)."""
+@transaction.atomic
+def issue_tokens(user: User, *, now: datetime | None = None) -> dict[str, str]:
+    """Return a fresh JWT pair for `user`, the first of a new refresh family (R22)."""
     refresh = RefreshToken.for_user(user)
     refresh[REVOCATION_CLAIM] = revocation_stamp(user)  # the access token copies it
+    family = RefreshFamily.objects.create(
+        id=uuid.uuid4().hex, user=user, current_jti=refresh[api_settings.JTI_CLAIM], created_at=now or timezone.now()
+    )
+    refresh[FAMILY_CLAIM] = family.id  # and this
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
-def log_out(*, user: User, refresh: str) -> None:
-    """Blacklist the user's refresh token, so it can be used no more (R22)."""
+def _read_refresh(refresh: str) -> RefreshToken:
+    """Check the signature, expiry, type and simplejwt's blacklist of a refresh token."""
     try:
-        token = RefreshToken(refresh)
+        return RefreshToken(refresh)
     except TokenError as error:
         raise InvalidRefreshToken(str(error)) from None
-    if str(token.get("user_id")) != str(user.pk):
+
+
+def refresh_tokens(*, refresh: str, now: datetime | None = None) -> dict[str, str]:
+    """Rotate a refresh token: a new pair, and the presented token is spent (R22, issue 14).
+
+    Rotation is a compare-and-swap on the family's one live token id, so of any number
+    of concurrent refreshes with one token exactly one gets a pair. Any other token of
+    the family that comes back was rotated already: someone holds a copy, so the family
+    ends (401 ``token_reused``) and every token of that login with it, the live one too.
+    A client whose refresh reply was lost logs in again: there is no grace period.
+    """
+    now = now or timezone.now()
+    token = _read_refresh(refresh)
+    family_id, presented_jti = token.get(FAMILY_CLAIM), token[api_settings.JTI_CLAIM]
+    user = User.objects.filter(pk=token.get(api_settings.USER_ID_CLAIM)).first()
+    if not family_id:
+        raise InvalidRefreshToken("This refresh token is from before login families: log in again.")
+    if user is None or not user.is_active or issued_before_cutoff(user, token):
+        raise InvalidRefreshToken("This token was revoked.")
+    token.set_jti()
+    token.set_exp(from_time=now)
+    token.set_iat(at_time=now)
+    with transaction.atomic():
+        rotated = RefreshFamily.objects.filter(
+            pk=family_id, user=user, current_jti=presented_jti, ended_at__isnull=True
+        ).update(current_jti=token[api_settings.JTI_CLAIM], rotated_at=now)
+        if rotated:
+            token.outstand()  # listed with the user's tokens, as simplejwt keeps them
+            return {"access": str(token.access_token), "refresh": str(token)}
+    with transaction.atomic():
+        family = RefreshFamily.objects.select_for_update().filter(pk=family_id, user=user).first()
+        if family is None or family.ended_at is not None:
+            raise InvalidRefreshToken("This login has ended (logged out or revoked): log in again.")
+        family.ended_at, family.end_reason = now, RefreshFamily.EndReason.REUSED
+        family.save(update_fields=["ended_at", "end_reason"])
+    raise TokenReused()
+
+
+@transaction.atomic
+def log_out(*, user: User, refresh: str, now: datetime | None = None) -> None:
+    """End the login the refresh token belongs to: it and the login's access tokens stop (R22)."""
+    token = _read_refresh(refresh)
+    if str(token.get(api_settings.USER_ID_CLAIM)) != str(user.pk):
         raise InvalidRefreshToken("This refresh token belongs to someone else.")
+    if family_id := token.get(FAMILY_CLAIM):
+        RefreshFamily.objects.filter(pk=family_id, user=user, ended_at__isnull=True).update(
+            ended_at=now or timezone.now(), end_reason=RefreshFamily.EndReason.LOGOUT
+        )
     token.blacklist()
 
 

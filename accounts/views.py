@@ -39,6 +39,7 @@ from .exceptions import TooManyRequests
 from .forms import AuthorProfileForm, CodeForm, ContactForm, LoginForm, SignupForm
 from .models import Author, Notification, Role, SmsDevice, Tier, User
 from .permissions import is_author, is_customer
+from .throttles import CODE_THROTTLES, LOGIN_THROTTLES, SIGNUP_THROTTLES, refused_for
 
 CHALLENGE_KEY = "login_challenge"
 NEXT_KEY = "login_next"
@@ -109,6 +110,25 @@ def add_validation_errors(form: Form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, field_errors)
 
 
+def throttled_post(request: HttpRequest, form: Form, throttles: list) -> int | None:
+    """Count a page's POST against its throttles (as the API's); refused: the form says so.
+
+    Returns the seconds to wait, for the caller's 429 and its Retry-After, or None.
+    """
+    if request.method != "POST":
+        return None
+    wait = refused_for(request, throttles)
+    if wait is not None:
+        form.add_error(None, f"Too many tries from here. Try again in {wait} seconds.")
+    return wait
+
+
+def with_retry_after(response: HttpResponse, wait: int | None) -> HttpResponse:
+    if wait is not None:
+        response["Retry-After"] = str(wait)
+    return response
+
+
 # --- Login (R21, R22) -----------------------------------------------------------------
 
 
@@ -117,7 +137,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
     form = LoginForm(request.POST or None, initial={"username": request.GET.get("username", "")})
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if wait := throttled_post(request, form, LOGIN_THROTTLES):
+        status = 429
+    elif request.method == "POST" and form.is_valid():
         try:
             challenge = services.start_login(**form.cleaned_data)
         except TooManyRequests as error:
@@ -131,7 +153,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
             request.session[NEXT_KEY] = next_url
             messages.info(request, "We sent a 6-digit code to your phone.")
             return redirect("login-code")
-    return render(request, "accounts/login.html", {"form": form, "next": next_url}, status=status)
+    return with_retry_after(
+        render(request, "accounts/login.html", {"form": form, "next": next_url}, status=status), wait
+    )
 
 
 def login_code_view(request: HttpRequest) -> HttpResponse:
@@ -142,7 +166,9 @@ def login_code_view(request: HttpRequest) -> HttpResponse:
         return redirect("login")
     form = CodeForm(request.POST or None)
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if wait := throttled_post(request, form, CODE_THROTTLES):
+        status = 429
+    elif request.method == "POST" and form.is_valid():
         try:
             user = services.verify_login(challenge=challenge, code=form.cleaned_data["code"])
         except DomainError as error:
@@ -160,7 +186,7 @@ def login_code_view(request: HttpRequest) -> HttpResponse:
                 otp_login(request, device)  # marks the session as OTP-verified
             messages.success(request, f"Welcome, {user.username}.")
             return redirect(_safe_next(request, next_url))
-    return render(request, "accounts/login_code.html", {"form": form}, status=status)
+    return with_retry_after(render(request, "accounts/login_code.html", {"form": form}, status=status), wait)
 
 
 @require_POST
@@ -186,7 +212,9 @@ def signup_view(request: HttpRequest) -> HttpResponse:
         return redirect("catalog")
     form = SignupForm(request.POST or None)
     status = 200
-    if request.method == "POST":
+    if wait := throttled_post(request, form, SIGNUP_THROTTLES):
+        status = 429
+    elif request.method == "POST":
         if form.is_valid():
             try:
                 user = services.register_user(**form.registration())
@@ -201,7 +229,7 @@ def signup_view(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect(f"{reverse('login')}?{urlencode({'username': user.username})}")
         status = 400
-    return render(request, "accounts/signup.html", {"form": form}, status=status)
+    return with_retry_after(render(request, "accounts/signup.html", {"form": form}, status=status), wait)
 
 
 @login_required_page

@@ -189,6 +189,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies in front append the client's address to X-Forwarded-For: the throttles
+# take the address the outermost of them saw. 0 ignores the header (anyone can write it);
+# behind a proxy the default is that one proxy.
+TRUSTED_PROXIES = env.int("DJANGO_TRUSTED_PROXIES", default=1 if BEHIND_PROXY else 0)
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
@@ -212,7 +216,19 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "bookstore.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["bookstore.parsers.SafeJSONParser"],
-    "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_RATE", default="30/minute")},
+    # Client addresses for throttles: REMOTE_ADDR, or X-Forwarded-For as the trusted proxies saw it.
+    "NUM_PROXIES": TRUSTED_PROXIES,
+}
+# Sign-in throttles (accounts/throttles.py), each scope a list of "N/second|minute|hour|day"
+# windows, all enforced. A 429 carries Retry-After; the API and the pages share the counts.
+SIGN_IN_THROTTLES = {
+    # The password step, per client address and per account (the username as typed).
+    "login-client": env.list("THROTTLE_LOGIN_CLIENT", default=[env("LOGIN_RATE", default="30/minute"), "300/day"]),
+    "login-account": env.list("THROTTLE_LOGIN_ACCOUNT", default=["10/minute", "50/day"]),
+    # The code step, per client address (each code also allows only 5 wrong tries, R21).
+    "code-client": env.list("THROTTLE_CODE_CLIENT", default=["30/minute", "300/day"]),
+    # Signup, per client address: each one costs a password hash.
+    "signup-client": env.list("THROTTLE_SIGNUP_CLIENT", default=["5/minute", "30/day"]),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Bookstore API",
@@ -231,7 +247,6 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
-    "TOKEN_REFRESH_SERIALIZER": "accounts.authentication.RevocableTokenRefreshSerializer",
 }
 
 # CELERY
