@@ -1,15 +1,18 @@
 """Users, their customer and author profiles, cities and stored notifications."""
 
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django_otp.models import SideChannelDevice
@@ -17,6 +20,8 @@ from django_otp.util import random_number_token
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from bookstore.owned_fields import ServiceOwnedFields
+
+from .validators import validate_one_script
 
 phone_validator = RegexValidator(
     regex=r"^\+[1-9]\d{7,14}$",
@@ -55,7 +60,31 @@ MAX_RESERVATION_DAYS = max(rule.max_days for rule in TIER_RULES.values())
 
 
 class UserManager(DjangoUserManager):
-    """Make superusers admins, so `createsuperuser --noinput` yields a working admin."""
+    """Users found by name in any case; superusers are admins (`createsuperuser --noinput`)."""
+
+    @classmethod
+    def normalize_email(cls, email):
+        """NFKC, then Django's lower-case domain; the part before the @ stays as typed (issue 14)."""
+        if isinstance(email, str):
+            email = unicodedata.normalize("NFKC", email)
+        return super().normalize_email(email)
+
+    def in_any_case(self, field: str, value: str) -> QuerySet:
+        """Users whose `field` equals `value` ignoring case, as the database's unique indexes compare."""
+        return self.alias(folded=Lower(field)).filter(folded=Lower(Value(value)))
+
+    def get_by_natural_key(self, username):
+        """Log in with the name in any case and in any Unicode form: ``Demo_Plus``, ``ｄｅｍｏ_plus``."""
+        return self.in_any_case("username", self.model.normalize_username(username)).get()
+
+    def _create_user(self, username, email, password, **extra_fields):
+        # create_user and createsuperuser pass the model's checks too: one script, and a
+        # name or e-mail taken in another case is a ValidationError (a CommandError), not an
+        # IntegrityError.
+        user = self._create_user_object(username, email, password, **extra_fields)
+        user.full_clean()
+        user.save(using=self._db)
+        return user
 
     def create_superuser(self, username, email=None, password=None, **extra_fields):
         extra_fields.setdefault("role", Role.ADMIN)
@@ -72,6 +101,17 @@ class User(ServiceOwnedFields, AbstractUser):
 
     service_owned_fields = frozenset({"password", "tokens_revoked_at", "is_active"})
 
+    # Unique in any case (issue 14): `unique=True` stays, as Django's auth checks want it on
+    # USERNAME_FIELD, and the Meta constraints on Lower() make the database refuse
+    # ``DEMO_PLUS`` beside ``demo_plus`` and ``ROOT@example.com`` beside ``root@example.com``.
+    username = models.CharField(
+        "username",
+        max_length=150,
+        unique=True,
+        help_text="150 characters or fewer, in one script: letters, digits and @ . + - _ only.",
+        validators=[UnicodeUsernameValidator(), validate_one_script],
+        error_messages={"unique": "A user with that username already exists."},
+    )
     email = models.EmailField("email address", unique=True)
     phone = models.CharField(max_length=16, unique=True, validators=[phone_validator])
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CUSTOMER)
@@ -86,11 +126,52 @@ class User(ServiceOwnedFields, AbstractUser):
         constraints = [
             models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid"),
             models.CheckConstraint(condition=Q(phone__regex=r"^\+[1-9][0-9]{7,14}$"), name="user_phone_e164"),
+            models.UniqueConstraint(
+                Lower("username"),
+                name="user_username_unique_in_any_case",
+                violation_error_code="unique",
+                violation_error_message="A user with that username already exists.",
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_unique_in_any_case",
+                violation_error_code="unique",
+                violation_error_message="User with this Email address already exists.",
+            ),
         ]
+
+    # The fields whose uniqueness in any case validate_constraints reports on the field.
+    UNIQUE_IN_ANY_CASE = ("username", "email")
 
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    def clean_fields(self, exclude=None) -> None:
+        """Normalise the username and e-mail (NFKC) first, so the checks judge what is stored."""
+        self.username = self.normalize_username(self.username)
+        self.email = type(self).objects.normalize_email(self.email)
+        super().clean_fields(exclude=exclude)
+
+    def validate_constraints(self, exclude=None) -> None:
+        """A name or e-mail taken in another case is an error on its field, as an exact one is."""
+        exclude = set(exclude or ())
+        errors = {}
+        for field in self.UNIQUE_IN_ANY_CASE:
+            value = getattr(self, field)
+            if field in exclude or not value:
+                continue
+            taken = type(self).objects.in_any_case(field, value)
+            if not self._state.adding:
+                taken = taken.exclude(pk=self.pk)
+            if taken.exists():
+                errors[field] = [self.unique_error_message(type(self), (field,))]
+        try:
+            super().validate_constraints(exclude=exclude | set(self.UNIQUE_IN_ANY_CASE))  # checked above
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
     def has_perm(self, perm, obj=None) -> bool:
         """An active admin may do everything in the admin site, superuser flag or not."""
