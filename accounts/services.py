@@ -8,6 +8,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
@@ -164,6 +165,19 @@ def refresh_tokens(*, refresh: str, now: datetime | None = None) -> dict[str, st
         family.ended_at, family.end_reason = now, RefreshFamily.EndReason.REUSED
         family.save(update_fields=["ended_at", "end_reason"])
     raise TokenReused()
+
+
+def delete_spent_logins(*, now: datetime | None = None) -> int:
+    """Delete refresh families that no token can name any more: untouched for a refresh lifetime.
+
+    Every token of such a family has expired (an access token lives less than a refresh
+    token), so the row decides nothing; an ended family is kept until then, as its
+    access tokens must stay refused while they live. Returns how many were deleted.
+    """
+    cutoff = (now or timezone.now()) - api_settings.REFRESH_TOKEN_LIFETIME
+    spent = RefreshFamily.objects.filter(Q(rotated_at__lt=cutoff) | Q(rotated_at__isnull=True, created_at__lt=cutoff))
+    deleted, _ = spent.delete()
+    return deleted
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""Celery tasks for accounts: sending stored notifications through the SMS backend (SPEC section 6).
+"""Celery tasks for accounts: sending stored notifications by SMS, deleting spent logins (SPEC section 6).
 
 A notification is stored in the transaction of the event it reports (``services.notify``)
 and sent here, after that transaction commits. Sending is claimed by setting ``sent_at``
@@ -14,6 +14,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
+from . import services
 from .models import Notification
 from .sms import send_sms
 
@@ -53,3 +54,9 @@ def send_pending_notifications() -> int:
         send_notification.delay(notification_id)
         count += 1
     return count
+
+
+@shared_task
+def delete_spent_logins() -> int:
+    """Delete refresh families whose every token has expired (R22; services.delete_spent_logins)."""
+    return services.delete_spent_logins()

@@ -34,6 +34,11 @@ app.conf.beat_schedule = {
         "schedule": MINUTE,
         "options": {"expires": MINUTE},
     },
+    "delete-spent-logins": {  # R22: refresh families no token can name any more
+        "task": "accounts.tasks.delete_spent_logins",
+        "schedule": 60 * MINUTE,
+        "options": {"expires": 60 * MINUTE},
+    },
     "send-pending-notifications": {
         "task": "accounts.tasks.send_pending_notifications",
         "schedule": 5 * MINUTE,

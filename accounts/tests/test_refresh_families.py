@@ -120,3 +120,27 @@ def test_twenty_concurrent_refreshes_of_one_token_give_exactly_one_pair():
     pair = winners[0].json()
     assert refresh(pair["refresh"]).status_code == 401
     assert me(pair["access"]).status_code == 401
+
+
+@pytest.mark.django_db
+def test_families_no_token_can_name_are_deleted_and_the_rest_kept(now):
+    """The hourly beat task deletes families untouched for a refresh lifetime (R22)."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from accounts.services import delete_spent_logins
+    from accounts.tasks import delete_spent_logins as task
+
+    lifetime = settings.SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"]
+    user = UserFactory()
+    issue_tokens(user, now=now - lifetime - timedelta(minutes=1))  # never rotated: spent
+    issue_tokens(user, now=now - lifetime - timedelta(hours=1))
+    RefreshFamily.objects.filter(created_at__lt=now - lifetime - timedelta(minutes=30)).update(
+        rotated_at=now - timedelta(hours=1)  # rotated an hour ago: its token lives on
+    )
+    issue_tokens(user, now=now)  # fresh
+
+    assert delete_spent_logins(now=now) == 1
+    assert RefreshFamily.objects.filter(user=user).count() == 2
+    assert task() == 0
