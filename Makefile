@@ -7,6 +7,7 @@
 #   make fmt    ruff format and ruff check --fix
 #   make bench  benchmarks on production settings with 100k books (bench/run.sh): table + bench/results.json
 #   make race   admin saves racing reserves/returns and wallet charges (issue 13, R9 R19 R27), 25s each; RACE_ARGS
+#   make probe  the attacks of issue 14 replayed on gunicorn, production settings: which defences held; PROBE_ARGS
 #   make screenshots  PNGs of the main pages on the demo data into docs/screenshots/ (chromium)
 #   make clean  remove var/ and caches (keeps .venv); make distclean also removes .venv
 #
@@ -31,7 +32,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: help venv install run test lint fmt clean distclean bench screenshots
 
 help:
-	@sed -n '1,14s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '1,15s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
 venv install: $(STAMP)
 	@:
@@ -74,6 +75,13 @@ bench: $(STAMP)
 .PHONY: race
 race: $(STAMP)
 	@$(BIN)/python bench/integrity_race.py $(RACE_ARGS)
+
+# The attacks of issue 14 on gunicorn with production settings (bench/security_probe.py): a table
+# of what each defence did; exits 1 when one did not hold. PROBE_ARGS passes options, e.g.
+# make probe PROBE_ARGS="--only 1,7".
+.PHONY: probe
+probe: $(STAMP)
+	@$(BIN)/python bench/security_probe.py $(PROBE_ARGS)
 
 # Seeds the demo data in a throwaway test database and photographs the pages at 1280x900.
 screenshots: $(STAMP) $(CHROMIUM)
