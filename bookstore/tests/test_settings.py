@@ -2,6 +2,7 @@
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -166,3 +167,27 @@ def test_x_forwarded_proto_is_trusted_only_behind_a_declared_proxy(tmp_path):
 def test_the_procfile_binds_gunicorn_to_the_loopback_unless_told_otherwise():
     web = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:"))
     assert "--bind ${WEB_HOST:-127.0.0.1}:" in web
+
+
+def test_check_deploy_is_clean_on_production_settings(tmp_path):
+    """`manage.py check --deploy --fail-level WARNING` with what production sets (issue 14)."""
+    # DJANGO_ALLOW_ASYNC_UNSAFE: set by the browser tests' conftest when they share this process.
+    unset = (*CONFIG_NAMES, "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {key: value for key, value in os.environ.items() if key not in unset}
+    env.update(
+        DJANGO_SETTINGS_MODULE="bookstore.settings",
+        DJANGO_DEBUG="False",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(60),
+        DJANGO_ALLOWED_HOSTS="example.com",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+    check = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "System check identified no issues" in check.stdout
