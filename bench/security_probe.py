@@ -8,7 +8,7 @@ probes that tree's code.
    (``postgres://postgres@127.0.0.1:5432``), migrates it and makes its users with the
    project's factories; the throttle counts live in its Redis database (PROBE_REDIS_URL,
    ``redis://127.0.0.1:6379/11``), flushed before every probe so no count carries over.
-2. Probe 7 runs first, against gunicorn started as the Procfile starts it (its default
+2. Probe 7 runs first, against gunicorn started with the Procfile's --forwarded-allow-ips (its default
    ``--forwarded-allow-ips``) with SECURE_SSL_REDIRECT on and DJANGO_BEHIND_PROXY unset;
    7b repeats it on a gunicorn that trusts no peer's forwarding headers, which tells
    Django's part from gunicorn's (information only, not counted).
@@ -48,6 +48,7 @@ import os
 import random
 import re
 import secrets
+import shlex
 import subprocess
 import sys
 import textwrap
@@ -470,6 +471,13 @@ def probe_admin_password(base: str) -> Row:
     )
 
 
+def procfile_forwarded_allow_ips() -> str | None:
+    """The Procfile's --forwarded-allow-ips for the web process, or None when it leaves gunicorn's default."""
+    web = next(line for line in (BASE_DIR / "Procfile").read_text().splitlines() if line.startswith("web:"))
+    flags = [word for word in shlex.split(web) if word.startswith("--forwarded-allow-ips")]
+    return flags[-1].partition("=")[2] if flags else None
+
+
 def claims_https(number: str, forwarded_allow_ips: str | None) -> Row:
     """Probe 7 on its own gunicorn: SECURE_SSL_REDIRECT on, DJANGO_BEHIND_PROXY unset."""
     options = [
@@ -497,21 +505,18 @@ def claims_https(number: str, forwarded_allow_ips: str | None) -> Row:
         return f"200{hsts} (served as HTTPS)"
 
     holds = plain.is_redirect and claimed.is_redirect
-    if forwarded_allow_ips is None:
-        gunicorn = "gunicorn as in the Procfile (default --forwarded-allow-ips 127.0.0.1,::1; the client is 127.0.0.1)"
-        return Row(
-            number,
-            "Client claims HTTPS",
-            f"plain HTTP GET {LOGIN_PAGE} with X-Forwarded-Proto: https; SECURE_SSL_REDIRECT on,"
-            f" DJANGO_BEHIND_PROXY unset; {gunicorn}",
-            f"without the header {describe(plain)}; with it {describe(claimed)}",
-            holds,
-        )
+    found = f"without the header {describe(plain)}; with it {describe(claimed)}"
+    sent = (
+        f"plain HTTP GET {LOGIN_PAGE} with X-Forwarded-Proto: https; SECURE_SSL_REDIRECT on, DJANGO_BEHIND_PROXY unset;"
+    )
+    if number == "7":
+        flag = "gunicorn's default" if forwarded_allow_ips is None else f"--forwarded-allow-ips='{forwarded_allow_ips}'"
+        return Row(number, "Client claims HTTPS", f"{sent} gunicorn as in the Procfile ({flag})", found, holds)
     return Row(
         number,
-        "Client claims HTTPS, Django alone",
-        f"as 7, on gunicorn --forwarded-allow-ips='{forwarded_allow_ips}' (no peer's forwarding headers trusted)",
-        f"without the header {describe(plain)}; with it {describe(claimed)}",
+        "Client claims HTTPS, gunicorn's default",
+        "as 7, on gunicorn's default --forwarded-allow-ips (127.0.0.1,::1; the client is 127.0.0.1)",
+        found,
         holds,
         counted=False,
     )
@@ -668,8 +673,8 @@ def main() -> None:
     rows: list[Row] = []
     try:
         if 7 in chosen:
-            rows.append(run("7", claims_https, "7", None))
-            rows.append(run("7b", claims_https, "7b", ""))
+            rows.append(run("7", claims_https, "7", procfile_forwarded_allow_ips()))
+            rows.append(run("7b", claims_https, "7b", None))
         if set(chosen) - {7}:
             server = Gunicorn(free_port(), log=SERVER_LOG, options=[f"--workers={WORKERS}", f"--chdir={BASE_DIR}"])
             try:
