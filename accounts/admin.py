@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from bookstore.exceptions import DomainError
 
 from . import services
-from .models import Author, City, Customer, Notification, SmsDevice, User
+from .models import Author, City, ContactChange, Customer, Notification, SmsDevice, User
 
 
 @admin.register(User)
@@ -143,6 +143,23 @@ class SmsDeviceAdmin(admin.ModelAdmin):
     list_filter = ["confirmed"]
     search_fields = ["user__username", "user__phone"]
     fields = ["user", "name", "confirmed", "valid_until", "failures"]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ContactChange)
+class ContactChangeAdmin(admin.ModelAdmin):
+    """Changes of phone and e-mail (issue 14, item 4), read-only: the record of who changed what, when."""
+
+    list_display = ["user", "field", "new_value", "created_at", "expires_at", "failures", "confirmed_at"]
+    list_filter = ["field", "confirmed_at", "created_at"]
+    search_fields = ["user__username", "user__phone", "new_value"]
+    fields = ["user", "field", "new_value", "created_at", "expires_at", "failures", "confirmed_at"]
     list_select_related = ["user"]
 
     def has_add_permission(self, request):

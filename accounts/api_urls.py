@@ -12,6 +12,12 @@ urlpatterns = [
     path("me/", apis.MeApi.as_view(), name="me"),
     path("users/", apis.UserListApi.as_view(), name="user-list"),
     path("users/<int:pk>/", apis.UserDetailApi.as_view(), name="user-detail"),
+    path("users/<int:pk>/contact-change/", apis.ContactChangeStartApi.as_view(), name="contact-change"),
+    path(
+        "users/<int:pk>/contact-change/confirm/",
+        apis.ContactChangeConfirmApi.as_view(),
+        name="contact-change-confirm",
+    ),
     path("customers/", apis.CustomerListApi.as_view(), name="customer-list"),
     path("customers/<int:pk>/", apis.CustomerDetailApi.as_view(), name="customer-detail"),
     path("authors/", apis.AuthorListApi.as_view(), name="author-list"),

@@ -58,3 +58,34 @@ class TokenReused(DomainError):
 class HasLiveReservations(Conflict):
     code = "has_live_reservations"
     default_message = "Return your books and leave your queues before closing the account."
+
+
+class TooManyPasswordTries(TooManyRequests):
+    """Too many wrong current passwords for a change of phone or e-mail (issue 14, item 4)."""
+
+    default_message = "Too many wrong passwords. Try again later."
+
+    def __init__(self, *, retry_after: int) -> None:
+        DomainError.__init__(
+            self, f"Too many wrong passwords. Try again in {retry_after} seconds.", retry_after=retry_after
+        )
+        self.retry_after = retry_after
+
+
+class ContactChangeNotFound(DomainError):
+    code = "not_found"
+    status = 404
+    default_message = "You have no such change of phone or e-mail."
+
+
+class ContactChangeExpired(Conflict):
+    code = "contact_change_expired"
+    default_message = "This code has expired or was used up. Start the change again to get a new one."
+
+
+class WrongContactCode(DomainError):
+    """A wrong code for a pending change of phone or e-mail: 400, as the caller is logged in."""
+
+    code = "invalid_code"
+    status = 400
+    default_message = "The code is not correct."

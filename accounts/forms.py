@@ -89,19 +89,54 @@ class SignupForm(forms.ModelForm):
 
 
 class ContactForm(forms.Form):
-    """A user's own contact data (accounts.services.update_user)."""
+    """A user's own names (accounts.services.update_user); the phone and e-mail: ContactChangeForm."""
 
     first_name = forms.CharField(max_length=150, required=False, widget=forms.TextInput(attrs={"dir": "auto"}))
     last_name = forms.CharField(max_length=150, required=False, widget=forms.TextInput(attrs={"dir": "auto"}))
-    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+
+class ContactChangeForm(forms.Form):
+    """A new phone or e-mail and the current password (accounts.services.start_contact_change)."""
+
     phone = forms.CharField(
+        label="New phone number",
         max_length=24,
-        help_text="International form, such as +989121234567. Your login codes are sent here.",
+        required=False,
+        help_text="International form, such as +989121234567. We text a code to it; login codes go there after.",
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "dir": "ltr"}),
+    )
+    email = forms.EmailField(
+        label="New e-mail address",
+        max_length=254,
+        required=False,
+        help_text="We text a code to your current phone to confirm it.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "dir": "ltr"}),
+    )
+    password = forms.CharField(
+        label="Your current password",
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
     def clean_phone(self) -> str:
         return strip_separators(self.cleaned_data["phone"])
+
+    def clean(self) -> dict:
+        data = super().clean()
+        given = bool(data.get("phone")) + bool(data.get("email"))
+        if given != 1 and not (self.has_error("phone") or self.has_error("email")):
+            raise ValidationError("Give either a new phone number or a new e-mail address.", code="one_contact")
+        return data
+
+    def change(self) -> dict:
+        """The arguments of accounts.services.start_contact_change, but the user."""
+        new = (
+            {"phone": self.cleaned_data["phone"]}
+            if self.cleaned_data["phone"]
+            else {"email": self.cleaned_data["email"]}
+        )
+        return {"password": self.cleaned_data["password"], **new}
 
 
 class AuthorProfileForm(forms.Form):

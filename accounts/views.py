@@ -10,6 +10,10 @@ Decisions where SPEC is silent:
   so signup leads to the login page with the username filled in.
 - Notifications are marked read when their page is shown; the page still marks them
   "new" that one time.
+- A new phone or e-mail takes its own two pages (the password, then the code), as the
+  API's two steps (issue 14, item 4). A new phone ends every other session and token
+  (services.confirm_contact_change); this browser's session stays, as it just gave the
+  password and the code.
 """
 
 from collections.abc import Callable
@@ -17,7 +21,7 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -35,14 +39,15 @@ from bookstore.exceptions import DomainError
 from bookstore.formatting import local_time, toman  # noqa: F401 - used by the other apps' views
 
 from . import services
-from .exceptions import TooManyRequests
-from .forms import AuthorProfileForm, CodeForm, ContactForm, LoginForm, SignupForm
-from .models import Author, Notification, Role, SmsDevice, Tier, User
+from .exceptions import ContactChangeExpired, ContactChangeNotFound, TooManyRequests
+from .forms import AuthorProfileForm, CodeForm, ContactChangeForm, ContactForm, LoginForm, SignupForm
+from .models import Author, ContactChange, Notification, Role, SmsDevice, Tier, User
 from .permissions import is_author, is_customer
 from .throttles import CODE_THROTTLES, LOGIN_THROTTLES, SIGNUP_THROTTLES, refused_for
 
 CHALLENGE_KEY = "login_challenge"
 NEXT_KEY = "login_next"
+CONTACT_CHANGE_KEY = "contact_change"
 NOTIFICATIONS_PER_PAGE = 20
 
 # --- Helpers shared by the pages of every app ---------------------------------------
@@ -234,15 +239,16 @@ def signup_view(request: HttpRequest) -> HttpResponse:
 
 @login_required_page
 def profile_view(request: HttpRequest) -> HttpResponse:
-    """Edit your own contact data, author profile and auto-renew; never role, tier or money (R23)."""
+    """Edit your own names, author profile and auto-renew; never role, tier or money (R23).
+
+    The phone and e-mail are shown here and change on their own pages (contact_change_view).
+    """
     from billing.forms import AutoRenewForm
     from billing.services import set_auto_renew
 
     user = User.objects.select_related("customer", "author__city").get(pk=request.user.pk)
     data = request.POST if request.method == "POST" else None
-    contact_form = ContactForm(
-        data, initial={name: getattr(user, name) for name in ("first_name", "last_name", "email", "phone")}
-    )
+    contact_form = ContactForm(data, initial={name: getattr(user, name) for name in ("first_name", "last_name")})
     author_form = renew_form = None
     if is_author(user):
         author = user.author
@@ -279,8 +285,6 @@ def profile_view(request: HttpRequest) -> HttpResponse:
                         set_auto_renew(customer=user.customer, enabled=renew_form.cleaned_data["auto_renew"])
             except ValidationError as error:
                 add_validation_errors(failed_form, error)
-            except IntegrityError:  # the same email or phone saved by someone else a moment ago
-                contact_form.add_error(None, "This email or phone number was just taken. Try another.")
             else:
                 messages.success(request, "Your profile is saved.")
                 return redirect("profile")
@@ -300,6 +304,64 @@ def profile_view(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+@login_required_page
+def contact_change_view(request: HttpRequest) -> HttpResponse:
+    """A new phone or e-mail, step one: the current password; a code is texted (issue 14, item 4)."""
+    form = ContactChangeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                challenge = services.start_contact_change(user=request.user, **form.change())
+            except ValidationError as error:
+                add_validation_errors(form, error)
+            except DomainError as error:  # too many wrong passwords or codes (429)
+                form.add_error(None, error.message)
+                status = error.status
+            else:
+                request.session[CONTACT_CHANGE_KEY] = str(challenge.change.pk)
+                messages.info(request, f"We sent a 6-digit code to {challenge.sent_to}.")
+                return redirect("contact-change-code")
+        status = status if status != 200 else 400
+    return render(request, "accounts/contact_change.html", {"form": form}, status=status)
+
+
+@login_required_page
+def contact_change_code_view(request: HttpRequest) -> HttpResponse:
+    """Step two: the code applies the new phone or e-mail; the old phone is told by SMS."""
+    change_id = request.session.get(CONTACT_CHANGE_KEY)
+    change = ContactChange.objects.filter(pk=change_id, user=request.user).first() if change_id else None
+    if change is None:
+        messages.info(request, "Start with your new phone or e-mail and your password.")
+        return redirect("contact-change")
+    form = CodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        try:  # no atomic() around it: a wrong code's count must be committed with the refusal
+            services.confirm_contact_change(user=user, change_id=change.pk, code=form.cleaned_data["code"])
+        except (ContactChangeExpired, ContactChangeNotFound) as error:
+            request.session.pop(CONTACT_CHANGE_KEY, None)
+            messages.error(request, error.message)
+            return redirect("contact-change")
+        except DomainError as error:
+            form.add_error("code", error.message)
+            status = error.status
+        except ValidationError as error:  # the e-mail was taken meanwhile
+            add_validation_errors(form, error)
+            status = 400
+        except IntegrityError:  # taken a moment ago, by a twin request
+            form.add_error(None, "This e-mail address or phone number was just taken. Start again with another.")
+            status = 400
+        else:
+            request.session.pop(CONTACT_CHANGE_KEY, None)
+            update_session_auth_hash(request, user)  # this session stays; all others ended with a new phone
+            label = "phone number" if change.field == ContactChange.Field.PHONE else "e-mail address"
+            messages.success(request, f"Your {label} is now {getattr(user, change.field)}.")
+            return redirect("profile")
+    return render(request, "accounts/contact_change_code.html", {"form": form, "change": change}, status=status)
 
 
 @login_required_page

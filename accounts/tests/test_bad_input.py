@@ -1,5 +1,7 @@
 """Inputs of the accounts API that once answered 500 (issue 13): now 400 with the error body (R26)."""
 
+import re
+
 import pytest
 from django.db import connection
 
@@ -29,13 +31,25 @@ def test_a_signup_losing_the_race_for_its_username_is_400_not_500_R26(api_client
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_email_change_losing_the_race_is_400_not_500_R26(client_for):
+def test_an_email_change_losing_the_race_is_400_not_500_R26(client_for, capsys):
+    """The confirm of a new e-mail (issue 14, item 4) against a twin taking it in another case."""
     user = UserFactory(username="mover", email="old@example.com", phone="+989120000003")
     client = client_for(user)
     client.raise_request_exception = False
+    started = client.post(
+        f"/api/v1/users/{user.pk}/contact-change/",
+        {"email": "wanted@example.com", "password": "correct horse battery staple"},
+        format="json",
+    )
+    assert started.status_code == 202, started.json()
+    code = re.search(r"code is (\d{6})", capsys.readouterr().out).group(1)
     _, change = interleave(
-        lambda: UserFactory(username="other", email="wanted@example.com", phone="+989120000004"),
-        lambda: client.patch(f"/api/v1/users/{user.pk}/", {"email": "wanted@example.com"}, format="json"),
+        lambda: UserFactory(username="other", email="WANTED@example.com", phone="+989120000004"),
+        lambda: client.post(
+            f"/api/v1/users/{user.pk}/contact-change/confirm/",
+            {"change": started.json()["change"], "code": code},
+            format="json",
+        ),
         must_wait=True,
     )
     assert_invalid(change.value, "non_field_errors")

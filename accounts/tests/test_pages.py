@@ -206,31 +206,29 @@ def test_profile_needs_login_and_comes_back_after_it(client):
     assert response["Location"] == "/accounts/login/?next=/accounts/profile/"
 
 
-def test_profile_changes_own_contact_data_R23(client, make_customer):
+def test_profile_changes_own_names_R23(client, make_customer):
     customer = make_customer(Tier.PLUS, balance=5_000)
     client.force_login(customer.user)
     page = client.get("/accounts/profile/")
     assert page.status_code == 200
     html = assert_page_basics(page)
-    assert customer.user.email in html and "5,000 toman" in html
+    assert customer.user.email in html and customer.user.phone in html and "5,000 toman" in html
 
     response = client.post(
         "/accounts/profile/",
         {
             "first_name": "Sara",
             "last_name": "Karimi",
-            "email": "sara.new@example.com",
+            "email": "sara.new@example.com",  # not a field here: the phone and e-mail need a code (issue 14)
             "phone": "+989125550199",
             "auto_renew": "",
         },
     )
     assert response.status_code == 302 and response["Location"] == "/accounts/profile/"
+    before = (customer.user.email, customer.user.phone)
     customer.user.refresh_from_db()
-    assert (customer.user.first_name, customer.user.email, customer.user.phone) == (
-        "Sara",
-        "sara.new@example.com",
-        "+989125550199",
-    )
+    assert (customer.user.first_name, customer.user.last_name) == ("Sara", "Karimi")
+    assert (customer.user.email, customer.user.phone) == before
     assert "Your profile is saved." in text_of(client.get("/accounts/profile/"))
 
 
@@ -257,11 +255,11 @@ def test_profile_never_changes_role_tier_or_wallet_R23(client, make_customer):
     assert (customer.tier, customer.balance) == (Tier.FREE, 0)
 
 
-def test_profile_shows_a_taken_email_on_the_field_with_400(client, make_customer):
+def test_a_contact_change_shows_a_taken_email_on_the_field_with_400(client, make_customer):
     UserFactory(email="taken@example.com")
     customer = make_customer(Tier.FREE)
     client.force_login(customer.user)
-    response = client.post("/accounts/profile/", {"email": "taken@example.com", "phone": customer.user.phone})
+    response = client.post("/accounts/profile/contact/", {"email": "Taken@example.com", "password": PASSWORD})
     assert response.status_code == 400
     assert "User with this Email address already exists." in text_of(response)
     customer.user.refresh_from_db()

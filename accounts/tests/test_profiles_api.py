@@ -2,7 +2,7 @@
 
 import pytest
 
-from accounts.models import Role, Tier
+from accounts.models import Role, Tier, User
 from accounts.tests.factories import AuthorFactory, CityFactory, CustomerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,14 +36,26 @@ def test_me_shows_the_author_profile_with_bank_account(client_for):
     assert "customer" not in data
 
 
-def test_user_edits_own_contact_data(client_for):
+def test_user_edits_own_names(client_for):
     user = UserFactory()
     response = client_for(user).patch(
-        f"/api/v1/users/{user.pk}/", {"email": "new@example.com", "first_name": "Sara"}, format="json"
+        f"/api/v1/users/{user.pk}/", {"first_name": "Sara", "last_name": "Karimi"}, format="json"
     )
-    assert response.status_code == 200 and response.json()["email"] == "new@example.com"
+    assert response.status_code == 200 and response.json()["first_name"] == "Sara"
     user.refresh_from_db()
-    assert user.email == "new@example.com" and user.first_name == "Sara"
+    assert (user.first_name, user.last_name) == ("Sara", "Karimi")
+
+
+@pytest.mark.parametrize("body", [{"email": "new@example.com"}, {"phone": "+989351234567", "first_name": "Sara"}])
+def test_phone_and_email_never_change_through_a_profile_edit_issue_14(client_for, body):
+    """They need the password and a code: accounts/tests/test_contact_change.py."""
+    user = UserFactory()
+    response = client_for(user).patch(f"/api/v1/users/{user.pk}/", body, format="json")
+    assert response.status_code == 400
+    (field,) = {"email", "phone"} & set(body)
+    assert "contact-change/" in response.json()["errors"][field][0]
+    fresh = User.objects.get(pk=user.pk)
+    assert (fresh.email, fresh.phone, fresh.first_name) == (user.email, user.phone, user.first_name)
 
 
 @pytest.mark.parametrize(
@@ -58,10 +70,14 @@ def test_role_and_privileges_never_change_through_a_profile_edit_R23(client_for,
     assert user.role == Role.CUSTOMER and not user.is_staff and user.username != "renamed"
 
 
-def test_duplicate_email_on_edit_is_400(client_for):
+def test_duplicate_email_on_a_contact_change_is_400(client_for):
     UserFactory(email="taken@example.com")
     user = UserFactory()
-    response = client_for(user).patch(f"/api/v1/users/{user.pk}/", {"email": "taken@example.com"}, format="json")
+    response = client_for(user).post(
+        f"/api/v1/users/{user.pk}/contact-change/",
+        {"email": "taken@example.com", "password": "correct horse battery staple"},
+        format="json",
+    )
     assert response.status_code == 400 and "email" in response.json()["errors"]
 
 

@@ -125,6 +125,18 @@ MATRIX: dict[str, Cell] = {
         "patch", "/api/v1/users/{free_user}/", everyone(403, anonymous=401, free=200), {"first_name": "Nima"}
     ),
     "user_close": Cell("delete", "/api/v1/users/{free_user}/", everyone(403, anonymous=401, free=204)),
+    "contact_change": Cell(
+        "post",
+        "/api/v1/users/{free_user}/contact-change/",
+        everyone(403, anonymous=401, free=202),
+        {"password": "correct horse battery staple", "phone": "+989357770000"},
+    ),
+    "contact_change_confirm": Cell(  # no such change of the free user's: 404 past the permission
+        "post",
+        "/api/v1/users/{free_user}/contact-change/confirm/",
+        everyone(403, anonymous=401, free=404),
+        {"change": "00000000-0000-4000-8000-000000000000", "code": "123456"},
+    ),
     "customers": Cell("get", "/api/v1/customers/", everyone(403, anonymous=401, admin=200)),
     "customer_read": Cell("get", "/api/v1/customers/{plus}/", everyone(403, anonymous=401, plus=200, admin=200)),
     "customer_edit": Cell(

@@ -65,7 +65,7 @@ def test_anonymous_pages_have_the_accessibility_basics(page, live_server, librar
 
 
 def test_customer_pages_have_the_accessibility_basics(page, live_server, log_in, library):
-    """Catalog and book as a customer, my reservations, wallet, subscription and its offer, profile, notifications."""
+    """Catalog and book as a customer, reservations, wallet, subscription and its offer, profile, notifications."""
     log_in(page, "reader")
     check_pages(
         page,
@@ -81,6 +81,7 @@ def test_customer_pages_have_the_accessibility_basics(page, live_server, log_in,
             "/subscription/confirm/?tier=premium&months=1",
             "/subscription/confirm/?tier=plus&months=2",
             "/accounts/profile/",
+            "/accounts/profile/contact/",
             "/accounts/notifications/",
         ],
     )
