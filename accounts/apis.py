@@ -368,7 +368,7 @@ class PasswordChangeApi(APIView):
     @extend_schema(
         summary="Change your password; every token and session ends, so log in again",
         request=InputSerializer,
-        responses={204: None, **error_responses(400, 401)},
+        responses={204: None, **error_responses(400, 401, 429)},
     )
     def post(self, request):
         data = self.InputSerializer(data=request.data)

@@ -139,6 +139,39 @@ class ContactChangeForm(forms.Form):
         return {"password": self.cleaned_data["password"], **new}
 
 
+class PasswordChangeForm(forms.Form):
+    """The current password and a new one twice (accounts.services.change_password)."""
+
+    old_password = forms.CharField(
+        label="Your current password",
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = forms.CharField(
+        label="New password",
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password_again = forms.CharField(
+        label="New password again",
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("new_password") and data.get("new_password_again") not in (None, data["new_password"]):
+            self.add_error("new_password_again", "The two new passwords differ.")
+        return data
+
+    def change(self) -> dict:
+        """The arguments of accounts.services.change_password, but the user."""
+        return {name: self.cleaned_data[name] for name in ("old_password", "new_password")}
+
+
 class AuthorProfileForm(forms.Form):
     """An author's own profile (accounts.services.update_author)."""
 

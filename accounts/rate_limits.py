@@ -80,6 +80,7 @@ class SlidingWindowLimit:
 
 # R21: at most 5 codes per user per 2 minutes and 10 per hour.
 otp_codes = SlidingWindowLimit("otp-codes", Window(limit=5, seconds=120), Window(limit=10, seconds=3600))
-# Issue 14, item 4: wrong current passwords given to change the phone or e-mail, per user.
+# Issue 14, items 3 and 4: wrong current passwords given to change the phone, the e-mail or
+# the password, per user, one count for all three.
 # Once full, even the right password waits: otherwise the limit would only change the answer.
 contact_change_passwords = SlidingWindowLimit("contact-change-passwords", Window(limit=5, seconds=900))

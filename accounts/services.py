@@ -388,14 +388,27 @@ def update_author(*, author: Author, **fields) -> Author:
     return author
 
 
-@transaction.atomic
 def change_password(*, user: User, old_password: str, new_password: str) -> None:
-    """Set a new password; every token and session issued before ends (User.save), so log in again."""
+    """Set a new password; every token and session issued before ends (User.save), so log in again.
+
+    Wrong current passwords count with those of a contact change (``contact_change_passwords``,
+    per user): whoever holds a stolen token or session cannot guess the password here. The
+    count is kept outside any transaction, so the refusal's rollback cannot undo it (the
+    embedded default keeps the cache in the database).
+    """
+    subject = str(user.pk)
+    try:
+        contact_change_passwords.check(subject)
+    except RateLimited as limited:
+        raise TooManyPasswordTries(retry_after=limited.retry_after) from None
     if not user.check_password(old_password):
+        with suppress(RateLimited):  # full now: the next try is refused
+            contact_change_passwords.hit(subject)
         raise ValidationError({"old_password": ["This is not your current password."]})
     try:
         validate_password(new_password, user)
     except ValidationError as error:
         raise ValidationError({"new_password": error.messages}) from None
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])

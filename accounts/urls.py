@@ -9,6 +9,7 @@ urlpatterns = [
     path("signup/", views.signup_view, name="signup"),
     path("profile/", views.profile_view, name="profile"),
     path("profile/contact/", views.contact_change_view, name="contact-change"),
+    path("profile/password/", views.password_change_view, name="password-change"),
     path("profile/contact/code/", views.contact_change_code_view, name="contact-change-code"),
     path("notifications/", views.notifications_view, name="notifications"),
 ]

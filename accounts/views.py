@@ -40,7 +40,15 @@ from bookstore.formatting import local_time, toman  # noqa: F401 - used by the o
 
 from . import services
 from .exceptions import ContactChangeExpired, ContactChangeNotFound, TooManyRequests
-from .forms import AuthorProfileForm, CodeForm, ContactChangeForm, ContactForm, LoginForm, SignupForm
+from .forms import (
+    AuthorProfileForm,
+    CodeForm,
+    ContactChangeForm,
+    ContactForm,
+    LoginForm,
+    PasswordChangeForm,
+    SignupForm,
+)
 from .models import Author, ContactChange, Notification, Role, SmsDevice, Tier, User
 from .permissions import is_author, is_customer
 from .throttles import CODE_THROTTLES, LOGIN_THROTTLES, SIGNUP_THROTTLES, refused_for
@@ -304,6 +312,28 @@ def profile_view(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+@login_required_page
+def password_change_view(request: HttpRequest) -> HttpResponse:
+    """A new password: every token and session ends with it, this one too, so log in again (R24)."""
+    form = PasswordChangeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.change_password(user=request.user, **form.change())
+            except ValidationError as error:
+                add_validation_errors(form, error)
+            except DomainError as error:  # too many wrong current passwords (429)
+                form.add_error(None, error.message)
+                status = error.status
+            else:
+                logout(request)
+                messages.success(request, "Your password is changed and you are logged out everywhere. Log in with it.")
+                return redirect("login")
+        status = status if status != 200 else 400
+    return render(request, "accounts/password_change.html", {"form": form}, status=status)
 
 
 @login_required_page

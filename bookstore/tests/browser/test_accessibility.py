@@ -82,6 +82,7 @@ def test_customer_pages_have_the_accessibility_basics(page, live_server, log_in,
             "/subscription/confirm/?tier=plus&months=2",
             "/accounts/profile/",
             "/accounts/profile/contact/",
+            "/accounts/profile/password/",
             "/accounts/notifications/",
         ],
     )

@@ -113,6 +113,8 @@ def test_a_customers_pages_keep_to_the_policy(page, watch, library, log_in):
         f"/books/{library['on_loan'].pk}/",
         f"/books/{library['wanted'].pk}/",
         "/accounts/profile/",
+        "/accounts/profile/contact/",
+        "/accounts/profile/password/",
         "/wallet/",
         "/subscription/",
         "/subscription/confirm/?tier=premium&months=1",
