@@ -83,4 +83,4 @@ otp_codes = SlidingWindowLimit("otp-codes", Window(limit=5, seconds=120), Window
 # Issue 14, items 3 and 4: wrong current passwords given to change the phone, the e-mail or
 # the password, per user, one count for all three.
 # Once full, even the right password waits: otherwise the limit would only change the answer.
-contact_change_passwords = SlidingWindowLimit("contact-change-passwords", Window(limit=5, seconds=900))
+current_password_tries = SlidingWindowLimit("current-password-tries", Window(limit=5, seconds=900))

@@ -42,7 +42,7 @@ from .models import (
     masked_email,
     masked_phone,
 )
-from .rate_limits import RateLimited, contact_change_passwords, otp_codes
+from .rate_limits import RateLimited, current_password_tries, otp_codes
 from .sms import send_sms
 
 
@@ -287,7 +287,7 @@ def start_contact_change(
       at login. The site sends no e-mail (there is no e-mail backend) and never uses the
       address to log in or to recover an account, so the address itself is not proven.
 
-    Wrong passwords count per user (``contact_change_passwords``: 5 per 15 minutes, then
+    Wrong passwords count per user (``current_password_tries``: 5 per 15 minutes, then
     429 even for the right one); codes count with the login codes (R21: 5 per 2 minutes,
     10 per hour). A new change replaces the user's pending one. Nothing changes until
     confirm_contact_change.
@@ -296,15 +296,8 @@ def start_contact_change(
     if (phone is None) == (email is None):
         raise ValidationError("Give either a new phone number or a new e-mail address.", code="one_contact")
     field, value = (ContactChange.Field.PHONE, phone) if phone is not None else (ContactChange.Field.EMAIL, email)
+    check_current_password(user=user, password=password, field="password")
     subject = str(user.pk)
-    try:
-        contact_change_passwords.check(subject)
-    except RateLimited as limited:
-        raise TooManyPasswordTries(retry_after=limited.retry_after) from None
-    if not user.check_password(password):
-        with suppress(RateLimited):  # full now: the next try is refused
-            contact_change_passwords.hit(subject)
-        raise ValidationError({"password": ["This is not your current password."]})
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         value = locked.clean_contact(field, value)
@@ -388,23 +381,32 @@ def update_author(*, author: Author, **fields) -> Author:
     return author
 
 
-def change_password(*, user: User, old_password: str, new_password: str) -> None:
-    """Set a new password; every token and session issued before ends (User.save), so log in again.
+def check_current_password(*, user: User, password: str, field: str) -> None:
+    """Refuse a wrong current password (400 on `field`), counting it per user (issue 14).
 
-    Wrong current passwords count with those of a contact change (``contact_change_passwords``,
-    per user): whoever holds a stolen token or session cannot guess the password here. The
-    count is kept outside any transaction, so the refusal's rollback cannot undo it (the
-    embedded default keeps the cache in the database).
+    ``current_password_tries``: 5 wrong ones per 15 minutes, for a password or a contact
+    change alike; once full even the right one waits (429), or the limit would only change
+    the answer. Call it outside any transaction: a refusal's rollback must not undo the
+    count (the embedded default keeps the cache in the database).
     """
     subject = str(user.pk)
     try:
-        contact_change_passwords.check(subject)
+        current_password_tries.check(subject)
     except RateLimited as limited:
         raise TooManyPasswordTries(retry_after=limited.retry_after) from None
-    if not user.check_password(old_password):
+    if not user.check_password(password):
         with suppress(RateLimited):  # full now: the next try is refused
-            contact_change_passwords.hit(subject)
-        raise ValidationError({"old_password": ["This is not your current password."]})
+            current_password_tries.hit(subject)
+        raise ValidationError({field: ["This is not your current password."]})
+
+
+def change_password(*, user: User, old_password: str, new_password: str) -> None:
+    """Set a new password; every token and session issued before ends (User.save), so log in again.
+
+    Wrong current passwords count with those of a contact change (check_current_password):
+    whoever holds a stolen token or session cannot guess the password here.
+    """
+    check_current_password(user=user, password=old_password, field="old_password")
     try:
         validate_password(new_password, user)
     except ValidationError as error:
