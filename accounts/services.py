@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from .authentication import FAMILY_CLAIM, REVOCATION_CLAIM, issued_before_cutoff, revocation_stamp
@@ -188,11 +189,15 @@ def delete_spent_logins(*, now: datetime | None = None) -> int:
 
     Every token of such a family has expired (an access token lives less than a refresh
     token), so the row decides nothing; an ended family is kept until then, as its
-    access tokens must stay refused while they live. Returns how many were deleted.
+    access tokens must stay refused while they live. simplejwt's list of expired refresh
+    tokens goes too (what its ``flushexpiredtokens`` does). Returns how many families
+    were deleted.
     """
-    cutoff = (now or timezone.now()) - api_settings.REFRESH_TOKEN_LIFETIME
+    now = now or timezone.now()
+    cutoff = now - api_settings.REFRESH_TOKEN_LIFETIME
     spent = RefreshFamily.objects.filter(Q(rotated_at__lt=cutoff) | Q(rotated_at__isnull=True, created_at__lt=cutoff))
     deleted, _ = spent.delete()
+    OutstandingToken.objects.filter(expires_at__lte=now).delete()  # and their blacklist rows
     return deleted
 
 

@@ -8,6 +8,7 @@ tokens included, and the answer is 401 ``token_reused``.
 import pytest
 from django.db import connection
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.authentication import REVOCATION_CLAIM, revocation_stamp
@@ -141,6 +142,13 @@ def test_families_no_token_can_name_are_deleted_and_the_rest_kept(now):
     )
     issue_tokens(user, now=now)  # fresh
 
+    assert OutstandingToken.objects.filter(user=user).count() == 3
+    OutstandingToken.objects.filter(user=user).update(expires_at=now + timedelta(hours=1))
+    expired = OutstandingToken.objects.filter(user=user).first()
+    OutstandingToken.objects.filter(pk=expired.pk).update(expires_at=now - timedelta(seconds=1))
+
     assert delete_spent_logins(now=now) == 1
     assert RefreshFamily.objects.filter(user=user).count() == 2
+    assert OutstandingToken.objects.filter(user=user).count() == 2  # only the expired one went
+    assert not OutstandingToken.objects.filter(pk=expired.pk).exists()
     assert task() == 0
