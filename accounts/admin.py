@@ -30,9 +30,15 @@ class UserAdmin(DjangoUserAdmin):
     def save_model(self, request, obj, form, change):
         # The active flag is the accounts services' (R27): the form's full save leaves it
         # out, and a change of it goes through set_user_active, under the user's lock.
+        # A phone or e-mail an admin sets is followed as a confirmed change is (issue 14):
+        # the old phone is told, and a new phone ends the user's tokens and sessions.
         super().save_model(request, obj, form, change)
         if change and "is_active" in form.changed_data:
             services.set_user_active(user=obj, active=form.cleaned_data["is_active"])
+        if change:
+            for field in ("phone", "email"):
+                if field in form.changed_data:
+                    services.contact_changed(user=obj, field=field, old_phone=form.initial["phone"])
 
     @admin.action(description="Revoke all tokens and end all sessions of the selected users (R24)")
     def revoke_tokens(self, request, queryset):

@@ -333,6 +333,23 @@ def start_contact_change(
     )
 
 
+def contact_changed(*, user: User, field: str, old_phone: str, now: datetime | None = None) -> None:
+    """What follows a new phone or e-mail, whoever set it (a confirmed change, the admin site).
+
+    The old phone is told by SMS after the commit, with the new value masked. A new phone
+    ends every token and session issued before it, as a new password does (R24): the
+    login's second factor moved. Call it inside the transaction that saved `user`.
+    """
+    if field == ContactChange.Field.PHONE:
+        user.cut_off_tokens(now or timezone.now())
+        what = f"phone number was changed to {masked_phone(user.phone)}"
+    else:
+        what = f"e-mail address was changed to {masked_email(user.email)}"
+    message = f"Your Bookstore {what}. If this wasn't you, contact us at once."
+    # Robust: the change stands even if the SMS backend fails after the commit.
+    transaction.on_commit(lambda: send_sms(phone=old_phone, message=message), robust=True)
+
+
 def confirm_contact_change(*, user: User, change_id, code: str, now: datetime | None = None) -> User:
     """Apply a pending change of phone or e-mail once its code is right (issue 14, item 4).
 
@@ -356,14 +373,7 @@ def confirm_contact_change(*, user: User, change_id, code: str, now: datetime | 
             setattr(locked, change.field, locked.clean_contact(change.field, change.new_value))
             locked.save(update_fields=[change.field])
             change.confirm(now=now)
-            if change.field == ContactChange.Field.PHONE:
-                locked.cut_off_tokens(now)
-                what = f"phone number was changed to {masked_phone(change.new_value)}"
-            else:
-                what = f"e-mail address was changed to {masked_email(change.new_value)}"
-            message = f"Your Bookstore {what}. If this wasn't you, contact us at once."
-            # Robust: the change stands even if the SMS backend fails after the commit.
-            transaction.on_commit(lambda: send_sms(phone=old_phone, message=message), robust=True)
+            contact_changed(user=locked, field=change.field, old_phone=old_phone, now=now)
             setattr(user, change.field, getattr(locked, change.field))
             user.tokens_revoked_at = locked.tokens_revoked_at
             return locked

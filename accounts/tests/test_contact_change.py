@@ -14,10 +14,11 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from accounts.exceptions import ContactChangeExpired, WrongContactCode
-from accounts.models import ContactChange, User
-from accounts.services import confirm_contact_change, start_contact_change
+from accounts.models import ContactChange, Role, User
+from accounts.services import confirm_contact_change, issue_tokens, start_contact_change
 from accounts.tests.factories import UserFactory
 from bookstore.tests.api_assertions import assert_error, assert_invalid
 
@@ -385,3 +386,62 @@ def test_two_confirms_of_one_change_at_once_apply_it_once(user, capsys):
     assert isinstance(refusal, ContactChangeExpired)
     assert User.objects.get(pk=user.pk).phone == NEW_PHONE
     assert [to for to, _ in texts(capsys)] == [OLD_PHONE]  # the old phone told once
+
+
+# --- The admin site is a writer too -------------------------------------------------
+
+
+def _admin_saves_contact(user, **changes):
+    from django.test import Client
+
+    admin = UserFactory(role=Role.ADMIN)
+    client = Client()
+    client.force_login(admin)
+    form = {
+        "username": user.username,
+        "email": user.email,
+        "phone": user.phone,
+        "role": user.role,
+        "is_active": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        "_save": "Save",
+        **changes,
+    }
+    return client.post(f"/admin/accounts/user/{user.pk}/change/", form)
+
+
+def test_a_phone_an_admin_sets_tells_the_old_phone_and_ends_the_tokens(capfd, django_capture_on_commit_callbacks):
+    user = UserFactory(phone="+989121110001")
+    tokens = issue_tokens(user)
+    capfd.readouterr()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _admin_saves_contact(user, phone="+989121110002")
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.phone == "+989121110002"
+    out = capfd.readouterr().out
+    assert "SMS to +989121110001: Your Bookstore phone number was changed to" in out
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    assert api.get("/api/v1/me/").json()["code"] == "token_revoked"
+
+
+def test_an_email_an_admin_sets_tells_the_phone_and_revokes_nothing(capfd, django_capture_on_commit_callbacks):
+    user = UserFactory(phone="+989121110003")
+    tokens = issue_tokens(user)
+    capfd.readouterr()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _admin_saves_contact(user, email="new.address@example.com").status_code == 302
+    assert "SMS to +989121110003: Your Bookstore e-mail address was changed to" in capfd.readouterr().out
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    assert api.get("/api/v1/me/").status_code == 200
+
+
+def test_an_admin_saving_other_fields_tells_no_one(capfd, django_capture_on_commit_callbacks):
+    user = UserFactory()
+    capfd.readouterr()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _admin_saves_contact(user, first_name="Sara").status_code == 302
+    assert "SMS to" not in capfd.readouterr().out
