@@ -27,9 +27,10 @@ class TooManyRequests(DomainError):
     code = "too_many_requests"
     status = 429
     default_message = "Too many codes were requested. Try again later."
+    message_with_wait = "Too many codes were requested. Try again in {retry_after} seconds."
 
     def __init__(self, *, retry_after: int) -> None:
-        super().__init__(f"Too many codes were requested. Try again in {retry_after} seconds.", retry_after=retry_after)
+        super().__init__(self.message_with_wait.format(retry_after=retry_after), retry_after=retry_after)
         self.retry_after = retry_after
 
 
@@ -61,15 +62,10 @@ class HasLiveReservations(Conflict):
 
 
 class TooManyPasswordTries(TooManyRequests):
-    """Too many wrong current passwords for a change of phone or e-mail (issue 14, item 4)."""
+    """Too many wrong current passwords for a password, phone or e-mail change (issue 14)."""
 
     default_message = "Too many wrong passwords. Try again later."
-
-    def __init__(self, *, retry_after: int) -> None:
-        DomainError.__init__(
-            self, f"Too many wrong passwords. Try again in {retry_after} seconds.", retry_after=retry_after
-        )
-        self.retry_after = retry_after
+    message_with_wait = "Too many wrong passwords. Try again in {retry_after} seconds."
 
 
 class ContactChangeNotFound(DomainError):

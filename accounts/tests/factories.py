@@ -50,3 +50,18 @@ class AuthorFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory, role=Role.AUTHOR)
     city = factory.SubFactory(CityFactory)
     bio = "Writes books."
+
+
+def user_change_form(user, **changes) -> dict:
+    """The admin site's user change form as a browser posts it unchanged, with `changes` made."""
+    return {
+        "username": user.username,
+        "email": user.email,
+        "phone": user.phone,
+        "role": user.role,
+        "is_active": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        "_save": "Save",
+        **changes,
+    }

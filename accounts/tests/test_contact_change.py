@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from accounts.exceptions import ContactChangeExpired, WrongContactCode
 from accounts.models import ContactChange, Role, User
 from accounts.services import confirm_contact_change, issue_tokens, start_contact_change
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory, user_change_form
 from bookstore.tests.api_assertions import assert_error, assert_invalid
 
 pytestmark = pytest.mark.django_db
@@ -397,18 +397,7 @@ def _admin_saves_contact(user, **changes):
     admin = UserFactory(role=Role.ADMIN)
     client = Client()
     client.force_login(admin)
-    form = {
-        "username": user.username,
-        "email": user.email,
-        "phone": user.phone,
-        "role": user.role,
-        "is_active": "on",
-        "date_joined_0": "2026-01-01",
-        "date_joined_1": "00:00:00",
-        "_save": "Save",
-        **changes,
-    }
-    return client.post(f"/admin/accounts/user/{user.pk}/change/", form)
+    return client.post(f"/admin/accounts/user/{user.pk}/change/", user_change_form(user, **changes))
 
 
 def test_a_phone_an_admin_sets_tells_the_old_phone_and_ends_the_tokens(capfd, django_capture_on_commit_callbacks):

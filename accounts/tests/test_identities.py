@@ -15,7 +15,7 @@ from django.test import Client
 
 from accounts.models import Role, User
 from accounts.services import register_user
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory, user_change_form
 from accounts.validators import validate_one_script
 from bookstore.tests.api_assertions import assert_error, assert_invalid
 
@@ -270,19 +270,7 @@ def test_the_admin_add_form_refuses_case_variants_and_mixed_scripts():
 def test_the_admin_change_form_refuses_a_case_variant_of_another_name():
     UserFactory(username="root")
     user = UserFactory(username="mallory")
-    response = admin_client().post(
-        f"/admin/accounts/user/{user.pk}/change/",
-        {
-            "username": "Root",
-            "email": user.email,
-            "phone": user.phone,
-            "role": user.role,
-            "is_active": "on",
-            "date_joined_0": "2026-01-01",
-            "date_joined_1": "00:00:00",
-            "_save": "Save",
-        },
-    )
+    response = admin_client().post(f"/admin/accounts/user/{user.pk}/change/", user_change_form(user, username="Root"))
     assert response.status_code == 200
     assert "username" in response.context["adminform"].form.errors
     user.refresh_from_db()
