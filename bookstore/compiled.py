@@ -25,7 +25,9 @@ attributes above from its first ``as_sql()``; and a parameter given to a filter 
 transforms (``icontains`` wraps it in ``%``) is refused when the query is compiled.
 
 A value is bound as given, without the field's ``get_prep_value``: pass what the column
-holds (an ``int`` for an id, an aware ``datetime``), as the callers here do.
+holds (an ``int`` for an id, an aware ``datetime``), as the callers here do. Datetimes
+go through the backend's ``adapt_datetimefield_value``, as the ORM sends them (SQLite
+takes text). A placeholder may stand in several places of the SQL.
 
 Not for queries whose SQL depends on the values (``__in`` with a list, ``None`` that
 becomes ``IS NULL``): build one CompiledQuery per shape instead.
@@ -34,6 +36,7 @@ becomes ``IS NULL``): build one CompiledQuery per shape instead.
 import copy
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -58,6 +61,8 @@ class Param:
 
 
 def _marker_like(example: Any, serial: int) -> Any:
+    if isinstance(example, datetime):  # an aware instant no real call asks about
+        return datetime(1901, 1, 1, 0, 0, serial % 60, serial, tzinfo=UTC)
     if isinstance(example, bool):
         raise TypeError("A bool placeholder cannot be told from other bools: build one query per value.")
     if isinstance(example, int):
@@ -65,6 +70,17 @@ def _marker_like(example: Any, serial: int) -> Any:
     if isinstance(example, str):
         return f"\x00compiled-param-{serial}\x00"
     raise TypeError(f"No placeholder for {type(example).__name__} values yet: add one here, with a test.")
+
+
+def _adapter(marker: Any, connection) -> Callable[[Any], Any]:
+    """What the backend makes of a value of this kind in a query's parameters (SQLite: datetimes as text)."""
+    if isinstance(marker, datetime):
+        return connection.ops.adapt_datetimefield_value
+    return _as_given
+
+
+def _as_given(value: Any) -> Any:
+    return value
 
 
 class _BoundQuery:
@@ -95,13 +111,15 @@ class CompiledQuery:
         sql, compiled_params = compiler.as_sql()
         slots = []
         for name, param in self.params.items():
-            found = [index for index, value in enumerate(compiled_params) if value == param.marker]
-            if len(found) != 1:
+            adapt = _adapter(param.marker, compiler.connection)
+            marker = adapt(param.marker)
+            found = [index for index, value in enumerate(compiled_params) if value == marker]
+            if not found:
                 raise ValueError(
-                    f"{param!r} appears {len(found)} times unchanged in the compiled parameters of "
-                    f"{sql!r}: the ORM transforms it or the query does not use it"
+                    f"{param!r} is not among the compiled parameters of {sql!r}: "
+                    "the ORM transforms it or the query does not use it"
                 )
-            slots.append((found[0], name))
+            slots.extend((index, name, adapt) for index in found)
         prepared = (queryset, compiler, sql, tuple(compiled_params), slots)
         self._local.prepared = prepared
         return prepared
@@ -114,8 +132,8 @@ class CompiledQuery:
         if set(values) != set(self.params):
             raise TypeError(f"Give exactly {sorted(self.params)}, not {sorted(values)}")
         params = list(compiled_params)
-        for index, name in slots:
-            params[index] = values[name]
+        for index, name, adapt in slots:
+            params[index] = adapt(values[name])
         bound_compiler = copy.copy(compiler)
         bound_compiler.as_sql = lambda *args, **kwargs: (sql, tuple(params))
         bound = queryset._chain()

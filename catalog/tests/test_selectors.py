@@ -10,12 +10,14 @@ from rest_framework.exceptions import ValidationError
 
 from accounts.models import Role
 from accounts.tests.factories import AuthorFactory, UserFactory
+from catalog.apis import BookOutputSerializer
 from catalog.filters import SEARCH_MAX_LENGTH
 from catalog.models import Book
 from catalog.selectors import book_detail, book_list
 from catalog.services import create_book, update_book
 from catalog.tests.factories import BookFactory, GenreFactory, make_isbn13
-from reservations.services import reserve
+from reservations.models import Status
+from reservations.services import leave_queue, reserve, return_reservation
 
 pytestmark = pytest.mark.django_db
 
@@ -113,6 +115,47 @@ class TestQueryCount:
             hundred = self._queries_to_list(now)
 
         assert one == hundred == 2  # the annotated page, then the authors with their users
+
+
+class TestBookDetail:
+    """The detail is compiled once per thread (issue 15): the list's figures and output, in two queries."""
+
+    def test_detail_shows_the_lists_figures_for_every_kind_of_reservation_R9_R12_R16(
+        self, make_book, make_customer, now
+    ):
+        book = make_book(units=3)
+        running = reserve(customer=make_customer("plus", balance=50_000), book=book, days=3, now=now)
+        returned = reserve(customer=make_customer("plus", balance=50_000), book=book, days=3, now=now)
+        return_reservation(customer=returned.customer, reservation=returned, now=now)
+        reserve(customer=make_customer("plus", balance=50_000), book=book, days=2, now=now - timedelta(days=3))
+        reserve(customer=make_customer("plus", balance=50_000), book=book, days=3, now=now)
+        reserve(customer=make_customer("plus", balance=50_000), book=book, days=3, now=now)  # the last unit
+        queued = [reserve(customer=make_customer("premium", balance=50_000), book=book, days=3, now=now)]
+        queued.append(reserve(customer=make_customer("plus", balance=50_000), book=book, days=3, now=now))
+        leave_queue(customer=queued[0].customer, reservation=queued[0], now=now)
+        assert running.status == Status.ACTIVE and queued[1].status == Status.QUEUED
+
+        for at in (now, now - timedelta(days=2), now + timedelta(days=4)):
+            listed = book_list(now=at).get(pk=book.pk)
+            detailed = book_detail(book_id=book.pk, now=at)
+            assert (detailed.available_units, detailed.queue_length) == (listed.available_units, listed.queue_length)
+        assert (detailed.available_units, detailed.queue_length) == (3, 1)  # every loan over, one still queued
+
+    def test_detail_answers_as_the_list_does_in_two_queries(self, make_customer, now, django_assert_num_queries):
+        book = BookFactory(units=1, authors=[AuthorFactory(), AuthorFactory()])
+        reserve(customer=make_customer("plus", balance=50_000), book=book, days=2, now=now)
+        reserve(customer=make_customer("plus", balance=50_000), book=book, days=2, now=now)
+        book_detail(book_id=book.pk, now=now)  # compiled on first use
+
+        with django_assert_num_queries(2):  # the book with its genre and counts, then its authors
+            data = BookOutputSerializer(book_detail(book_id=book.pk, now=now)).data
+        assert data == BookOutputSerializer(book_list(now=now).get(pk=book.pk)).data
+        assert (data["available_units"], data["queue_length"], len(data["author_names"])) == (0, 1, 2)
+
+    def test_withdrawn_and_missing_books_are_none_R28(self, now):
+        withdrawn = BookFactory(withdrawn_at=now)
+        assert book_detail(book_id=withdrawn.pk, now=now) is None
+        assert book_detail(book_id=10**9, now=now) is None
 
 
 class TestSearch:
