@@ -111,3 +111,19 @@ def test_each_thread_compiles_for_its_own_connection():
     for thread in threads:
         thread.join()
     assert found == [user.pk] * 4
+
+
+def test_a_datetime_placeholder_binds_everywhere_it_stands(now):
+    from datetime import timedelta
+
+    old, new = UserFactory(), UserFactory()
+    User.objects.filter(pk=old.pk).update(date_joined=now - timedelta(days=10), last_login=now - timedelta(days=9))
+    User.objects.filter(pk=new.pk).update(date_joined=now - timedelta(days=1), last_login=now)
+
+    def joined_and_seen_before(at):
+        return User.objects.filter(date_joined__lt=at, last_login__lt=at).order_by("pk").values_list("pk", flat=True)
+
+    query = CompiledQuery(joined_and_seen_before, at=Param("at", now))
+    for at in (now - timedelta(days=5), now - timedelta(hours=1), now + timedelta(seconds=1)):
+        assert query.run(at=at) == list(joined_and_seen_before(at))
+    assert query.run(at=now + timedelta(seconds=1)) == [old.pk, new.pk]
