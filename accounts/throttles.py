@@ -24,12 +24,12 @@ before the password hasher runs, so a flood costs no Argon2 work.
 
 import hashlib
 import ipaddress
-import unicodedata
 
 from django.conf import settings
 from django.http import HttpRequest
 from rest_framework.throttling import BaseThrottle
 
+from .models import User
 from .rate_limits import RateLimited, SlidingWindowLimit, Window
 
 PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
@@ -59,8 +59,8 @@ def client_address(request: HttpRequest) -> str:
 
 
 def account_key(username: str) -> str:
-    """The same key for every spelling of one username that login accepts."""
-    normalised = unicodedata.normalize("NFKC", username).casefold().strip()
+    """The same key for every spelling of one username that login accepts (User.normalize_username, any case)."""
+    normalised = User.normalize_username(username).casefold().strip()
     return hashlib.sha256(normalised.encode()).hexdigest()[:32]
 
 
