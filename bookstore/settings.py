@@ -181,6 +181,11 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
+# The book list's pages and the counts of filtered or searched lists are cached under a
+# catalog version (catalog.selectors). CATALOG_CACHE=off builds every one from the database
+# on every request instead, neither reading nor writing them (make bench starts a second
+# gunicorn so to measure cache misses); rate limits and the rest keep the cache. Default on.
+CATALOG_CACHE = env.bool("CATALOG_CACHE", default=True)
 
 # SECURITY (production values come with DJANGO_DEBUG=False)
 # ------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.db import BaseDatabaseCache
 from django.db import transaction
@@ -45,6 +46,17 @@ CATALOG_CACHE_SECONDS = 10
 CATALOG_PAGE_MAX_SECONDS = 300
 # Query parameters that do not change which books a list holds.
 PAGE_PARAMETERS = ("page", "page_size", "ordering")
+
+
+def _catalog_cache_on() -> bool:
+    """Whether book list pages and filtered counts use the cache (settings.CATALOG_CACHE).
+
+    Off (``CATALOG_CACHE=off``, for make bench's cache-bypassed rows), every page and the
+    count of every filtered or searched list are built from the database on every request,
+    neither read from nor written to the cache. The whole catalog's count is still kept: it
+    changes only when books are added or withdrawn, so a real cache miss finds it too.
+    """
+    return settings.CATALOG_CACHE
 
 
 def bump_catalog_version(*, books_added_or_deleted: bool = False) -> None:
@@ -141,6 +153,8 @@ def _current(version_key: str, key: str) -> tuple[object, object | None]:
     One round trip for both: each value is stored with the version it was made under
     (``_store``), and one made under an older version is no value at all.
     """
+    if version_key == CATALOG_VERSION_KEY and not _catalog_cache_on():
+        return None, None
     found = cache.get_many([version_key, key])
     version = found.get(version_key, 0)
     entry = found.get(key)
@@ -148,6 +162,8 @@ def _current(version_key: str, key: str) -> tuple[object, object | None]:
 
 
 def _store(key: str, version: object, value: object, timeout: float) -> None:
+    if version is None:  # the cache is off (_current)
+        return
     cache.set(key, (version, value), timeout)
 
 
@@ -157,6 +173,8 @@ def cached_book_page(params: Mapping[str, str], build: Callable[[], tuple[dict, 
     `build` returns the page and the moment time alone makes it stale (``page_fresh_until``).
     `where` names what else the page depends on (the scheme and host of its next/previous links).
     """
+    if not _catalog_cache_on():
+        return build()[0]
     _bump_for_own_reads()
     key = _key("page", params, where)
     try:
