@@ -1,19 +1,26 @@
 """Catalog filters: search, genre, author, availability and ordering of the book list.
 
-Search runs PostgreSQL full-text search on the stored ``Book.search_document`` (the
-``simple`` configuration: no stemming and no stop words, so Persian and English words
-match alike) through its GIN index, ranked with title matches first. On any other
-database (SQLite, the embedded default) it falls back to ``icontains`` over the same
-fields. On both, an ISBN matches with or without hyphens, as ISBN-10 or ISBN-13.
+Search runs PostgreSQL full-text search on the stored, weighted ``Book.search_vector``
+(the ``simple`` configuration: no stemming and no stop words, so Persian and English
+words match alike) through its GIN index. On any other database (SQLite, the embedded
+default) it falls back to ``icontains`` over the same fields. On both, an ISBN matches
+with or without hyphens, as ISBN-10 or ISBN-13.
+
+Relevance: an exact ISBN first; then, for a search of at most ``RANKED_HITS`` books, by
+rank (PostgreSQL: ``ts_rank`` with the title above the authors and the ISBN, above the
+description; SQLite: books whose title holds every word first); a search with more hits
+is ordered by title after the exact ISBN (``stable_search_order``), because ranking
+26,900 hits of a common word cost 400 ms a page. Either way the order ends in ``id``,
+so pages never repeat or skip a book.
 """
 
 import re
 
 import django_filters
 from django import forms
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, Exists, FloatField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, FloatField, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django_filters.fields import BaseCSVField
 
 from .models import Book, isbn_forms, normalize_search_text
@@ -21,6 +28,9 @@ from .models import Book, isbn_forms, normalize_search_text
 SEARCH_CONFIG = "simple"
 SEARCH_MAX_LENGTH = 200
 ORDERING_FIELDS = ("title", "price", "created_at", "available_units", "queue_length", "id")
+# A search with more hits than this is not ranked: its pages come in a stable order
+# (stable_search_order), so no request ranks every hit of a common word (issue 15).
+RANKED_HITS = 1_000
 MAX_ID = 2**63 - 1  # a larger number overflows SQLite's integers instead of matching nothing
 # Words of letters and digits; everything else (tsquery operators included) separates them.
 WORD = re.compile(r"[^\W_]+")
@@ -35,13 +45,21 @@ def _isbn_prefix(text: str) -> str | None:
     return compact if len(compact) >= 3 else None
 
 
-def _isbn_condition(text: str) -> tuple[Q, Q]:
-    """Return (what an ISBN query matches, what an exact ISBN match is)."""
+def _isbn_condition(text: str) -> tuple[Q, Q | None]:
+    """Return (what an ISBN query matches, what an exact ISBN match is, or None if `text` is no ISBN)."""
     exact_forms = isbn_forms(text)
-    exact = Q(isbn__in=exact_forms) if exact_forms else Q(pk__in=[])
+    exact = Q(isbn__in=exact_forms) if exact_forms else None
     prefix = _isbn_prefix(text)
-    matches = exact | Q(isbn__startswith=prefix) if prefix else exact
-    return matches, exact
+    matches = exact or Q(pk__in=[])
+    return (matches | Q(isbn__startswith=prefix) if prefix else matches), exact
+
+
+def _relevance(queryset: QuerySet[Book], isbn_exact: Q | None, rank) -> QuerySet[Book]:
+    """Alias `search_rank` (and `exact_isbn` when the text is an ISBN) and order by them."""
+    if isbn_exact is None:
+        return queryset.alias(search_rank=rank).order_by("-search_rank", "title", "id")
+    exact = Case(When(isbn_exact, then=Value(1)), default=Value(0), output_field=IntegerField())
+    return queryset.alias(exact_isbn=exact, search_rank=rank).order_by("-exact_isbn", "-search_rank", "title", "id")
 
 
 def _search_postgresql(queryset: QuerySet[Book], text: str, words: list[str]) -> QuerySet[Book]:
@@ -49,28 +67,21 @@ def _search_postgresql(queryset: QuerySet[Book], text: str, words: list[str]) ->
     condition = isbn_match
     rank = Value(0.0, output_field=FloatField())
     if words:
-        # Every word, as a prefix ("بوف" finds «بوف کور»); the words hold no tsquery syntax.
+        # Every word, as a prefix ("بوف" finds «بوف کور»): to_tsquery of words made only of
+        # letters and digits (WORD), so no input is tsquery syntax; websearch_to_tsquery
+        # would be as safe but cannot match a prefix, which the API promises.
         query = SearchQuery(" & ".join(f"{word}:*" for word in words), search_type="raw", config=SEARCH_CONFIG)
-        # The same expression as the GIN index of migration 0002, so the index serves it.
-        queryset = queryset.alias(search_vector=SearchVector("search_document", config=SEARCH_CONFIG))
+        # The stored, GIN-indexed vector of migration 0005 (title A, names and ISBNs B,
+        # description D): ts_rank reads the weights there, nothing is parsed per row.
         condition = condition | Q(search_vector=query)
-        # The title counts with weight A, the whole document (authors, description) with D.
-        weighted = SearchVector("title", config=SEARCH_CONFIG, weight="A") + SearchVector(
-            "search_document", config=SEARCH_CONFIG, weight="D"
-        )
-        rank = SearchRank(weighted, query)
-    return (
-        queryset.filter(condition)
-        .annotate(search_rank=rank + Case(When(isbn_exact, then=Value(10.0)), default=Value(0.0)))
-        .order_by("-search_rank", "title", "id")
-    )
+        rank = SearchRank(F("search_vector"), query)
+    return _relevance(queryset.filter(condition), isbn_exact, rank)
 
 
 def _search_fallback(queryset: QuerySet[Book], text: str, words: list[str]) -> QuerySet[Book]:
     isbn_match, isbn_exact = _isbn_condition(text)
-    rank = Case(When(isbn_exact, then=Value(10.0)), default=Value(0.0))
     if not words:
-        return queryset.filter(isbn_match).annotate(search_rank=rank).order_by("-search_rank", "title", "id")
+        return _relevance(queryset.filter(isbn_match), isbn_exact, Value(0.0, output_field=FloatField()))
     every_word = Q()
     title_has_every_word = Q()
     for word in words:
@@ -87,12 +98,17 @@ def _search_fallback(queryset: QuerySet[Book], text: str, words: list[str]) -> Q
             | Exists(by_author)
         )
         title_has_every_word &= Q(title__icontains=word)
-    rank = rank + Case(When(title_has_every_word, then=Value(1.0)), default=Value(0.0))
-    return queryset.filter(isbn_match | every_word).annotate(search_rank=rank).order_by("-search_rank", "title", "id")
+    rank = Case(When(title_has_every_word, then=Value(1.0)), default=Value(0.0), output_field=FloatField())
+    return _relevance(queryset.filter(isbn_match | every_word), isbn_exact, rank)
 
 
 def search_books(queryset: QuerySet[Book], text: str) -> QuerySet[Book]:
-    """Books matching every word of `text` (or its ISBN), best match first, as `search_rank`."""
+    """Books matching every word of `text` (or its ISBN): an exact ISBN first, then by `search_rank`.
+
+    The rank is an alias, computed only when the queryset is ordered by it; a list of
+    more than ``RANKED_HITS`` books is ordered by ``stable_search_order`` instead
+    (catalog.selectors.book_page), so that no query ranks every hit of a common word.
+    """
     text = text.strip()
     if not text:
         return queryset
@@ -100,6 +116,17 @@ def search_books(queryset: QuerySet[Book], text: str) -> QuerySet[Book]:
     if connection.vendor == "postgresql":
         return _search_postgresql(queryset, text, words)
     return _search_fallback(queryset, text, words)
+
+
+def stable_search_order(queryset: QuerySet[Book], text: str) -> QuerySet[Book]:
+    """The search's hits without the rank: an exact ISBN first, then by title and id.
+
+    The order the (title, id) index gives: a page of a common word's hits walks the index
+    and stops after the page, instead of ranking all of them and sorting.
+    """
+    if isbn_forms(text.strip()):
+        return queryset.order_by("-exact_isbn", "title", "id")
+    return queryset.order_by("title", "id")
 
 
 class IdFilter(django_filters.NumberFilter):
@@ -182,4 +209,4 @@ class BookFilter(django_filters.FilterSet):
         return queryset.filter(available_units__lte=0)
 
 
-__all__ = ["BookFilter", "search_books"]
+__all__ = ["RANKED_HITS", "BookFilter", "search_books", "stable_search_order"]

@@ -1,5 +1,6 @@
 """The catalog: genres and books with their authors and the units the library owns."""
 
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -44,6 +45,7 @@ _SEARCH_FOLDING = str.maketrans(
         "\u0649": "\u06cc",  # alef maksura -> Persian yeh
         "\u0643": "\u06a9",  # Arabic kaf -> Persian keheh
         "\u200c": " ",  # zero-width non-joiner separates words
+        "\x1f": " ",  # the search document's section separator (SEARCH_SECTION_SEPARATOR)
         "\u0640": None,  # tatweel
         **{chr(code): None for code in range(0x064B, 0x0653)},  # harakat
         **{chr(0x06F0 + digit): str(digit) for digit in range(10)},  # Persian digits
@@ -55,6 +57,26 @@ _SEARCH_FOLDING = str.maketrans(
 def normalize_search_text(text: str) -> str:
     """Fold Persian letter variants and digits and the case, for the search document and queries."""
     return text.translate(_SEARCH_FOLDING).casefold()
+
+
+# The search document's three sections, in the order of their weight in the stored vector
+# (migration 0005's trigger splits the document here): the title (A), the authors' names
+# and the ISBN forms (B), the description (D). The separator is a control character that
+# normalize_search_text folds to a space, so a title or a description cannot fake a section.
+SEARCH_SECTION_SEPARATOR = "\x1f"
+
+
+def compose_search_document(*, title: str, names: list[str], isbns: list[str], description: str) -> str:
+    """The folded search document of a book's fields: title, then names and ISBNs, then description.
+
+    The one place that lays the document out, for the model, its migrations and any bulk
+    loader (bench/generate.py) alike; migration 0005's trigger derives the weighted
+    ``search_vector`` from it.
+    """
+    sections = [[title], [*names, *isbns], [description]]
+    return SEARCH_SECTION_SEPARATOR.join(
+        normalize_search_text("\n".join(part for part in parts if part)) for parts in sections
+    )
 
 
 class Genre(models.Model):
@@ -96,7 +118,7 @@ class Book(ServiceOwnedFields):
     leaves them alone (R27).
     """
 
-    service_owned_fields = frozenset({"units", "units_on_loan", "search_document", "withdrawn_at"})
+    service_owned_fields = frozenset({"units", "units_on_loan", "search_document", "search_vector", "withdrawn_at"})
 
     title = models.CharField(max_length=300)
     isbn = models.CharField("ISBN", max_length=13, unique=True, validators=[validate_isbn])
@@ -111,10 +133,15 @@ class Book(ServiceOwnedFields):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # What catalog search matches: title, authors' names, ISBN forms and description,
-    # folded by normalize_search_text. It lives on the row (authors live in other tables)
-    # so that PostgreSQL can index to_tsvector('simple', search_document) with GIN; the
-    # index is created by migration 0002 on PostgreSQL only. Catalog services rebuild it.
+    # folded by normalize_search_text (compose_search_document). It lives on the row
+    # (authors live in other tables); catalog services rebuild it.
     search_document = models.TextField(blank=True, default="", editable=False)
+    # The document as a weighted tsvector (title A, names and ISBNs B, description D),
+    # GIN-indexed: on PostgreSQL a trigger of migration 0005 derives it from
+    # search_document on every insert and every write of the document, whoever writes
+    # (services, bulk_update, bulk_create, migrations), so no Python code sets it. On
+    # SQLite it stays empty: search falls back to the document there (catalog.filters).
+    search_vector = SearchVectorField(null=True, editable=False)
     # R28: a book that was ever lent is withdrawn, not deleted, so its history stays.
     withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -151,8 +178,7 @@ class Book(ServiceOwnedFields):
             user = author.user
             names += [user.first_name, user.last_name, user.username]
         isbns = sorted(isbn_forms(self.isbn)) or [self.isbn]
-        parts = [self.title, *names, *isbns, self.description]
-        return normalize_search_text("\n".join(part for part in parts if part))
+        return compose_search_document(title=self.title, names=names, isbns=isbns, description=self.description)
 
     def refresh_search_document(self) -> None:
         """Rebuild and store the search document, after the title, ISBN, text or authors change."""

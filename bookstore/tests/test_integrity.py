@@ -27,6 +27,7 @@ SERVICE_WRITES: dict[tuple[type, str], Callable[[], object]] = {
     (Book, "units"): lambda: 5,
     (Book, "units_on_loan"): lambda: 1,
     (Book, "search_document"): lambda: "rebuilt by the catalog",
+    (Book, "search_vector"): lambda: "'rebuilt':1",  # PostgreSQL's trigger writes it with the document
     (Book, "withdrawn_at"): lambda: NOW,
     (Customer, "balance"): lambda: 7_000,
     (Customer, "tier"): lambda: Tier.PREMIUM,
