@@ -10,6 +10,7 @@ from django.urls import reverse
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import set_rollback
 
 from billing.exceptions import InsufficientFunds
@@ -133,6 +134,7 @@ class StandardPagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+    max_page_number = 10**7
     known_count: int | None = None
 
     def django_paginator_class(self, object_list, per_page) -> DjangoPaginator:
@@ -144,6 +146,38 @@ class StandardPagination(PageNumberPagination):
     def paginate_queryset(self, queryset, request, view=None, count: int | None = None):
         self.known_count = count
         return super().paginate_queryset(queryset, request, view=view)
+
+    # For a list that reads its own page (catalog.selectors.book_page): the page number
+    # and size from the request, then the same body and links from what the page found.
+
+    def requested_page(self, request) -> tuple[int, int]:
+        """The page number and size asked for; 404 ``not_found`` for a page number that is none.
+
+        ``page=last`` is not offered here: such a list knows whether a next page exists,
+        not always its exact length.
+        """
+        self.request = request
+        size = self.get_page_size(request)
+        raw = request.query_params.get(self.page_query_param) or "1"
+        try:
+            number = int(raw)  # as Django's Paginator reads it: "2" but not "2.0" or "last"
+        except ValueError:
+            number = 0
+        if not 1 <= number <= self.max_page_number:  # past it, no list has a page; nor can OFFSET say so
+            raise exceptions.NotFound(self.invalid_page_message)
+        return number, size
+
+    def page_response(self, request, *, number: int, count: int, has_next: bool, results: list) -> Response:
+        """``{count, next, previous, results}`` with DRF's links, for a page read by the caller."""
+        url = request.build_absolute_uri()
+        if number == 1:
+            previous = None
+        elif number == 2:
+            previous = remove_query_param(url, self.page_query_param)
+        else:
+            previous = replace_query_param(url, self.page_query_param, number - 1)
+        following = replace_query_param(url, self.page_query_param, number + 1) if has_next else None
+        return Response({"count": count, "next": following, "previous": previous, "results": results})
 
 
 __all__ = [

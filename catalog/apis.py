@@ -17,7 +17,11 @@ Decisions where SPEC is silent:
 - The ISBN is accepted with or without hyphens and stored compact; a bad checksum or a
   duplicate answers 400 with ``errors.isbn``.
 - ``?search=`` orders by relevance (an exact ISBN first, then title matches) unless
-  ``?ordering=`` is given; a book list is otherwise ordered by title.
+  ``?ordering=`` is given; a book list is otherwise ordered by title. A search of more
+  than ``RANKED_HITS`` books is ordered by title after the exact ISBN (catalog.filters).
+- ``count`` of GET books/ is exact up to ``COUNT_EXACT_UP_TO`` books and for the whole
+  catalog, else PostgreSQL's estimate (``catalog.selectors.book_count``); ``next`` and
+  the 404 past the last page never depend on it. ``page=last`` is not offered there.
 """
 
 from datetime import datetime
@@ -40,18 +44,17 @@ from billing.apis import ValidationErrorSerializer, error
 from bookstore.api import StandardPagination, StrictInputSerializer
 from reservations.services import delete_book
 
-from .filters import MAX_ID, ORDERING_FIELDS, SEARCH_MAX_LENGTH
+from .filters import MAX_ID, ORDERING_FIELDS, RANKED_HITS, SEARCH_MAX_LENGTH
 from .models import Book, Genre
 from .selectors import (
-    book_count,
+    COUNT_EXACT_UP_TO,
     book_detail,
     book_get,
-    book_list,
+    book_page,
     cached_book_page,
     city_list,
     genre_list,
     page_fresh_until,
-    with_next_release,
 )
 from .services import create_book, update_book
 
@@ -244,7 +247,14 @@ class BookListCreateApi(APIView):
         description=(
             "Anyone may browse (R22). `?search=` matches every word, as a word prefix, in the title, "
             "an author's name, the ISBN or the description (Persian and English), and an ISBN with or "
-            "without hyphens; results come best match first unless `?ordering=` is given."
+            "without hyphens; results come best match first unless `?ordering=` is given: an exact ISBN, "
+            "then by relevance (the title above the authors and the ISBN, above the description). A search "
+            f"of more than {RANKED_HITS:,} books is not ranked: after an exact ISBN it comes by title.\n\n"
+            f"`count` is exact for a list of at most {COUNT_EXACT_UP_TO:,} books and for the whole catalog "
+            f"(no filter, no search). A longer filtered or searched list answers an estimate, at least "
+            f"{COUNT_EXACT_UP_TO + 1:,}, from the database's statistics, so that no page waits for all "
+            "the hits to be counted. `next` is exact either way: it is there when a next page is, and a "
+            "page past the end answers 404. `page` is a number from 1 (`page=last` is not offered)."
         ),
         tags=["catalog"],
         auth=[],
@@ -278,12 +288,22 @@ class BookListCreateApi(APIView):
     )
     def get(self, request: Request) -> Response:
         # The same for every user: cached in Redis until a book or reservation changes.
+        pagination = StandardPagination()
+        number, size = pagination.requested_page(request)
+
         def build() -> tuple[dict, datetime]:
             now = timezone.now()
-            books = with_next_release(book_list(filters=request.query_params, now=now), now)
-            count = book_count(books, request.query_params)
-            response, page = paginated_page(request, self, books, BookOutputSerializer, count=count)
-            return response.data, page_fresh_until(page, request.query_params, now)
+            page = book_page(filters=request.query_params, number=number, size=size, now=now)
+            if not page.books and number > 1:
+                raise NotFound(StandardPagination.invalid_page_message)
+            response = pagination.page_response(
+                request,
+                number=number,
+                count=page.count,
+                has_next=page.has_next,
+                results=BookOutputSerializer(page.books, many=True).data,
+            )
+            return response.data, page_fresh_until(page.books, request.query_params, now)
 
         where = f"{request.scheme}://{request.get_host()}"
         return Response(cached_book_page(request.query_params, build, where=where))

@@ -12,16 +12,18 @@ commit is only ever stored under the version that commit made stale.
 """
 
 import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.db import BaseDatabaseCache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -31,7 +33,7 @@ from accounts.models import Author, City
 from bookstore.compiled import CompiledQuery, Param
 from reservations.models import Reservation
 
-from .filters import BookFilter
+from .filters import MAX_ID, RANKED_HITS, BookFilter, stable_search_order
 from .models import Book, Genre
 
 logger = logging.getLogger(__name__)
@@ -40,6 +42,8 @@ CATALOG_VERSION_KEY = "catalog:version"
 # Bumped only when books are added or deleted: the count of the unfiltered list.
 CATALOG_COUNT_VERSION_KEY = "catalog:count-version"
 CATALOG_CACHE_SECONDS = 10
+# A list's count is exact up to this many books, then estimated (book_count).
+COUNT_EXACT_UP_TO = RANKED_HITS
 # A page of a list whose books and order do not depend on availability changes with time
 # alone only when a loan of one of its books ends (R16): it is fresh until the first such
 # end, and at most this long.
@@ -199,11 +203,16 @@ def cached_book_page(params: Mapping[str, str], build: Callable[[], tuple[dict, 
 def book_count(books: QuerySet[Book], filters: Mapping[str, str]) -> int:
     """How many books the list `books` (made from `filters`) holds, cached like its pages.
 
-    The unfiltered count changes only when books are added or deleted, so it is kept
-    until then: 100,000 rows are counted once, not on every page.
+    What ``count`` means (the API's and the catalog page's): exact for a list of at most
+    ``COUNT_EXACT_UP_TO`` books, counted with a ``LIMIT`` so that no more rows are read;
+    the whole catalog's count is exact too, counted once and kept until books are added
+    or withdrawn. Any other list of more books (a common word's search, a wide filter)
+    answers PostgreSQL's estimate, from the planner's statistics, and never less than
+    ``COUNT_EXACT_UP_TO + 1``: "more than 1,000, about this many" instead of reading all of
+    them for every page. The pages themselves never depend on the count (book_page).
     """
     _bump_for_own_reads()
-    selecting = {name: value for name, value in filters.items() if name not in PAGE_PARAMETERS}
+    selecting = _selecting(filters)
     if selecting:
         version_key, timeout = CATALOG_VERSION_KEY, CATALOG_CACHE_SECONDS
     else:
@@ -211,9 +220,27 @@ def book_count(books: QuerySet[Book], filters: Mapping[str, str]) -> int:
     key = _key("count", selecting)
     version, count = _current(version_key, key)
     if count is None:
-        count = books.count()
+        count = _bounded_count(books.order_by().values("pk"), whole_catalog=not selecting)
         _store(key, version, count, timeout)
     return count
+
+
+def _selecting(filters: Mapping[str, str]) -> dict[str, str]:
+    return {name: value for name, value in filters.items() if name not in PAGE_PARAMETERS}
+
+
+def count_is_exact(count: int, filters: Mapping[str, str]) -> bool:
+    """Whether book_count's `count` for `filters` is exact, not an estimate."""
+    return count <= COUNT_EXACT_UP_TO or not _selecting(filters) or connection.vendor != "postgresql"
+
+
+def _bounded_count(ids: QuerySet, *, whole_catalog: bool) -> int:
+    """Count `ids` exactly up to COUNT_EXACT_UP_TO, beyond that estimate (see book_count)."""
+    found = ids[: COUNT_EXACT_UP_TO + 1].count()
+    if found <= COUNT_EXACT_UP_TO or whole_catalog or connection.vendor != "postgresql":
+        return found if found <= COUNT_EXACT_UP_TO else ids.count()
+    plan = json.loads(ids.explain(format="json"))
+    return max(int(plan[0]["Plan"]["Plan Rows"]), COUNT_EXACT_UP_TO + 1)
 
 
 def _count_per_book(reservations: QuerySet[Reservation]) -> Coalesce:
@@ -273,6 +300,101 @@ def book_list(*, filters: Mapping[str, str] | None = None, now: datetime | None 
     return book_filter.qs
 
 
+@dataclass
+class BookPage:
+    """One page of the book list: its books (annotated, with genre and authors) and where it stands.
+
+    It answers what templates ask of a Django ``Page`` (``accounts/_pagination.html``), its
+    ``paginator`` included (itself): ``num_pages`` is at least this page, and one more
+    when a next page exists, whatever an estimated ``count`` says.
+    """
+
+    books: list[Book]
+    number: int
+    size: int
+    count: int
+    count_exact: bool
+    has_next: bool
+
+    def __iter__(self):
+        return iter(self.books)
+
+    def __len__(self) -> int:
+        return len(self.books)
+
+    @property
+    def object_list(self) -> list[Book]:
+        return self.books
+
+    @property
+    def paginator(self) -> "BookPage":
+        return self
+
+    @property
+    def num_pages(self) -> int:
+        return max(-(-self.count // self.size), self.number + self.has_next, 1)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def _availability_alias(books: QuerySet[Book], now: datetime) -> QuerySet[Book]:
+    """``with_availability`` as aliases: computed only where a filter or the order uses them."""
+    return books.alias(
+        available_units=F("units") - _count_per_book(Reservation.objects.active_at(now)),
+        queue_length=_count_per_book(Reservation.objects.queued()),
+    )
+
+
+def book_page(
+    *, filters: Mapping[str, str] | None = None, number: int = 1, size: int = 20, now: datetime | None = None
+) -> BookPage:
+    """Page `number` of `size` books of the list `filters` chooses (GET books/, the catalog page).
+
+    A deferred join (issue 15): the first query reads only the ids of the page's books (and
+    of one more, to tell whether a next page exists), walking the ``(title, id)`` index of
+    the books in the catalog for the default order, or the search's GIN index; only those
+    rows are then read with their genre and annotated with ``available_units``,
+    ``queue_length`` and ``next_release_at`` (R9, R12, R16), never the rows before the
+    page. Availability is computed for all the rows only where the list is filtered or
+    ordered by it. A search of more than ``RANKED_HITS`` books comes in the search's stable
+    order (catalog.filters). A page past the end has no books. Raises ValidationError
+    (400) for a malformed parameter. ``count`` is book_count's.
+    """
+    filters = filters or {}
+    now = now or timezone.now()
+    book_filter = BookFilter(filters, queryset=_availability_alias(Book.objects.in_catalog(), now))
+    if not book_filter.is_valid():
+        raise translate_validation(book_filter.errors)
+    books = book_filter.qs
+    count = book_count(books, filters)
+    search = (filters.get("search") or "").strip()
+    if search and not filters.get("ordering") and count > RANKED_HITS:
+        books = stable_search_order(books, search)
+    offset = (number - 1) * size
+    ids = list(books.values_list("pk", flat=True)[offset : offset + size + 1])
+    rows = _with_relations(with_next_release(with_availability(Book.objects.filter(pk__in=ids[:size]), now), now))
+    by_id = {book.pk: book for book in rows.order_by()}
+    return BookPage(
+        books=[by_id[pk] for pk in ids[:size] if pk in by_id],
+        number=number,
+        size=size,
+        count=count,
+        count_exact=count_is_exact(count, filters),
+        has_next=len(ids) > size,
+    )
+
+
 def _book_with_availability(pk: int, now: datetime) -> QuerySet[Book]:
     return with_availability(Book.objects.in_catalog().select_related("genre").filter(pk=pk), now).order_by()[:1]
 
@@ -296,6 +418,8 @@ def book_detail(*, book_id: int, now: datetime | None = None) -> Book | None:
     its authors with their users, kept where ``prefetch_related("authors")`` keeps them
     (the manager's result cache), so ``book.authors.all()`` asks nothing more.
     """
+    if not 0 < int(book_id) <= MAX_ID:  # no such row, and SQLite cannot even bind the number
+        return None
     book = BOOK_DETAIL_QUERY.first(pk=int(book_id), now=now or timezone.now())
     if book is not None:
         authors = book.authors.all()

@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,6 +28,7 @@ from accounts.views import add_validation_errors, customer_page, local_time, tom
 from billing.exceptions import InsufficientFunds
 from billing.services import MIN_CHARGE
 from billing.views import wallet_charge_url
+from bookstore.api import StandardPagination
 from bookstore.exceptions import DomainError
 from reservations.exceptions import InvalidDays
 from reservations.models import Status
@@ -39,29 +39,44 @@ from reservations.views import describe_wait
 
 from .forms import CatalogFilterForm, ReserveForm
 from .models import Book
-from .selectors import book_detail, book_list
+from .selectors import BookPage, book_detail, book_page
 
 BOOKS_PER_PAGE = 12
+MAX_PAGE_NUMBER = StandardPagination.max_page_number
 
 
 def catalog_view(request: HttpRequest) -> HttpResponse:
     """The books, searched by words, filtered by genre and availability, 12 a page."""
     form = CatalogFilterForm(request.GET)
-    books = Book.objects.none()
+    page = BookPage(books=[], number=1, size=BOOKS_PER_PAGE, count=0, count_exact=True, has_next=False)
     status = 200
     if form.is_valid():
         try:
-            books = book_list(filters=form.filters())
+            page = _catalog_page(form.filters(), request.GET.get("page"))
         except ValidationError as error:  # the selector's own checks, named as in the API
             add_validation_errors(form, error)
             status = 400
     else:
         status = 400
-    page = Paginator(books, BOOKS_PER_PAGE).get_page(request.GET.get("page"))
     searching = bool(form.is_bound and form.is_valid() and form.filters())
     return render(
         request, "catalog/book_list.html", {"form": form, "page": page, "searching": searching}, status=status
     )
+
+
+def _catalog_page(filters: dict[str, str], number: str | None) -> BookPage:
+    """The page asked for, as Django's ``Paginator.get_page`` picks it: the first for a
+    page number that is none, the last for one past the end (book_page, issue 15)."""
+    try:
+        wanted = max(int(number or 1), 1)
+    except ValueError:
+        wanted = 1
+    wanted = min(wanted, MAX_PAGE_NUMBER)
+    page = book_page(filters=filters, number=wanted, size=BOOKS_PER_PAGE)
+    if not page.books and wanted > 1:
+        last = max(min(-(-page.count // BOOKS_PER_PAGE), wanted - 1), 1)
+        page = book_page(filters=filters, number=last, size=BOOKS_PER_PAGE)
+    return page
 
 
 def _book_or_404(pk: int) -> Book:

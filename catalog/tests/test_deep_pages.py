@@ -1,0 +1,108 @@
+"""Deep pages of the book list (issue 15, item 2): page-number URLs, a deferred join underneath.
+
+SPEC section 4 keeps ``?page=`` and ``?page_size=``; the page query reads only the page's
+ids (walking the ``(title, id)`` index of the books in the catalog, R28) and then reads and
+annotates those rows alone: availability (R9, R16) and queue length (R12) are never
+computed for the rows a deep page skips.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from catalog.selectors import book_page
+from catalog.tests.factories import BookFactory
+from reservations.services import reserve
+
+pytestmark = pytest.mark.django_db
+
+BOOKS = reverse("api:book-list")
+
+
+@pytest.fixture
+def shelf():
+    """Seven books whose titles sort in another order than their ids, two with the same title."""
+    titles = ["Gamma", "Alpha", "Beta", "Delta", "Beta", "Epsilon", "Zeta"]
+    return [BookFactory(title=title, units=2) for title in titles]
+
+
+def in_list_order(books) -> list[int]:
+    return [book.pk for book in sorted(books, key=lambda book: (book.title, book.pk))]
+
+
+def test_every_page_in_turn_holds_each_book_once_in_title_order(api_client, shelf):
+    seen, url = [], f"{BOOKS}?page_size=3"
+    while url:
+        body = api_client.get(url).json()
+        seen += [row["id"] for row in body["results"]]
+        url = body["next"]
+    assert seen == in_list_order(shelf)
+
+
+def test_links_and_the_end_of_the_list(api_client, shelf):
+    second = api_client.get(BOOKS, {"page_size": 3, "page": 2}).json()
+    assert second["count"] == 7
+    assert second["previous"].endswith("?page_size=3")  # page 1 has no page parameter, as DRF's
+    assert "page=3" in second["next"]
+    last = api_client.get(BOOKS, {"page_size": 3, "page": 3}).json()
+    assert len(last["results"]) == 1 and last["next"] is None
+    assert api_client.get(BOOKS, {"page_size": 3, "page": 4}).status_code == 404
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "2.5", "last", str(10**30)])
+def test_a_page_number_that_is_none_is_404_R26(api_client, shelf, page):
+    response = api_client.get(BOOKS, {"page": page})
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_an_empty_catalog_has_an_empty_first_page(api_client):
+    body = api_client.get(BOOKS).json()
+    assert body == {"count": 0, "next": None, "previous": None, "results": []}
+
+
+def test_availability_is_computed_for_the_page_rows_only_R9_R12(shelf, make_customer, now):
+    reserve(customer=make_customer("plus", balance=50_000), book=shelf[5], days=2, now=now)  # Epsilon, page 2
+    with CaptureQueriesContext(connection) as captured:
+        page = book_page(number=2, size=3, now=now)
+    assert [book.pk for book in page.books] == in_list_order(shelf)[3:6]
+    epsilon = next(book for book in page.books if book.pk == shelf[5].pk)
+    assert (epsilon.available_units, epsilon.queue_length) == (1, 0)
+    page_queries = [query["sql"] for query in captured.captured_queries if "catalog_book" in query["sql"]]
+    ids_query = next(sql for sql in page_queries if "LIMIT 4 OFFSET 3" in sql)
+    assert "reservations_reservation" not in ids_query  # the skipped rows are not annotated
+    annotated = next(sql for sql in page_queries if "reservations_reservation" in sql)
+    assert "LIMIT" not in annotated.split("FROM", 1)[0] and " IN (" in annotated
+    assert all(str(book.pk) in annotated for book in page.books)
+
+
+def test_filtering_by_availability_still_reads_availability_where_it_chooses_R9(api_client, shelf, make_customer):
+    only = BookFactory(title="Only copy", units=1)
+    reserve(customer=make_customer("plus", balance=50_000), book=only, days=2)
+    body = api_client.get(BOOKS, {"available": "false"}).json()
+    assert [row["id"] for row in body["results"]] == [only.pk] and body["count"] == 1
+
+
+def test_the_html_catalog_pages_use_the_same_pages(client, shelf):
+    html = client.get("/", {"page": "1"}).content.decode()
+    assert "Page 1 of 1" not in html  # 12 a page: one page, no pager
+    assert "7 books" in html
+    assert client.get("/", {"page": "999"}).status_code == 200  # past the end: the last page, as Paginator.get_page
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="plans are PostgreSQL's")
+def test_the_page_ids_come_from_the_listed_title_index_only(shelf):
+    """The deep page walks the partial (title, id) index, not the table (an index-only scan)."""
+    from catalog.filters import BookFilter
+    from catalog.models import Book
+
+    ids = BookFilter({}, queryset=Book.objects.in_catalog()).qs.values_list("pk", flat=True)[3:6]
+    sql, params = ids.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE catalog_book") if not connection.in_atomic_block else None
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "catalog_book_listed_title_idx" in plan and "Sort" not in plan
