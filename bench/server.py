@@ -24,7 +24,10 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    """`app` served by gunicorn with `options`, logging to `log`; ready once `ready_path` answers 200."""
+    """`app` served by gunicorn with `options`, logging to `log`; ready once `ready_path` answers 200.
+
+    `env` adds to (or overrides) this process's environment for gunicorn, e.g. CATALOG_CACHE=off.
+    """
 
     def __init__(
         self,
@@ -34,6 +37,7 @@ class Gunicorn:
         options: list[str],
         app: str = "bookstore.wsgi:application",
         ready_path: str = "/api/v1/genres/",
+        env: dict[str, str] | None = None,
     ):
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
@@ -42,6 +46,7 @@ class Gunicorn:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", app, f"--bind=127.0.0.1:{port}", "--log-level=warning", *options],
                 cwd=BASE_DIR,
+                env={**os.environ, **(env or {})},
                 start_new_session=True,
                 stdout=handle,
                 stderr=subprocess.STDOUT,
