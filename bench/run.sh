@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench: the benchmarks of issue 8 on the production stack of this machine.
+# make bench: the benchmarks of issues 8, 15 and 16 on the production stack of this machine.
 #
 # 1. PostgreSQL (BENCH_PG, default postgres://postgres@127.0.0.1:5432) and Redis
 #    (BENCH_REDIS_URL, default redis://127.0.0.1:6379/9) must answer.
@@ -9,8 +9,10 @@
 #    every run starts from a fresh copy of it, bookstore_bench, since the benchmarks
 #    change the data (reservations made, queue served, loans expired).
 # 3. bench/bench.py starts gunicorn (4 workers, production settings) on a free port of
-#    127.0.0.1, drives it with wrk, measures the rest in-process, stops gunicorn, prints
-#    the table and writes bench/results.json.
+#    127.0.0.1 (the yardstick's, one with CATALOG_CACHE=off, then the ordinary one), drives
+#    it with wrk and reads its and PostgreSQL's CPU time from /proc, measures the rest
+#    in-process, stops gunicorn, prints the tables and writes bench/results.json (about 5
+#    minutes; BENCH_SECONDS, 10, per wrk run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
