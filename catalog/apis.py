@@ -251,10 +251,11 @@ class BookListCreateApi(APIView):
             "then by relevance (the title above the authors and the ISBN, above the description). A search "
             f"of more than {RANKED_HITS:,} books is not ranked: after an exact ISBN it comes by title.\n\n"
             f"`count` is exact for a list of at most {COUNT_EXACT_UP_TO:,} books and for the whole catalog "
-            f"(no filter, no search). A longer filtered or searched list answers an estimate, at least "
-            f"{COUNT_EXACT_UP_TO + 1:,}, from the database's statistics, so that no page waits for all "
-            "the hits to be counted. `next` is exact either way: it is there when a next page is, and a "
-            "page past the end answers 404. `page` is a number from 1 (`page=last` is not offered)."
+            f"(no filter, no search). A filtered or searched list the database expects to hold more "
+            f"answers that estimate, from its statistics (then always above {COUNT_EXACT_UP_TO:,}), so "
+            "that no page waits for all the hits to be counted. `next` is exact either way: it is there "
+            "when a next page is, and a page past the end answers 404. `page` is a number from 1 "
+            "(`page=last` is not offered)."
         ),
         tags=["catalog"],
         auth=[],

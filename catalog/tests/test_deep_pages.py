@@ -106,3 +106,18 @@ def test_the_page_ids_come_from_the_listed_title_index_only(shelf):
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "catalog_book_listed_title_idx" in plan and "Sort" not in plan
+
+
+@pytest.mark.parametrize("size", [5, 12, 13, 60, 150])
+def test_a_page_shows_what_the_plain_list_shows_whatever_its_size_R9_R12(make_customer, now, size):
+    """The compiled page queries (one per IN-list length) answer as the ORM's list does."""
+    from catalog.apis import BookOutputSerializer
+    from catalog.selectors import book_list
+
+    books = BookFactory.create_batch(105, units=1)
+    reserve(customer=make_customer("plus", balance=50_000), book=books[0], days=2, now=now)
+    reserve(customer=make_customer("plus", balance=50_000), book=books[0], days=2, now=now)  # queued
+    page = book_page(number=1, size=size, now=now)
+    expected = BookOutputSerializer(book_list(now=now)[:size], many=True).data
+    assert BookOutputSerializer(page.books, many=True).data == expected
+    assert page.has_next is (size < 105)

@@ -7,8 +7,11 @@ more than ``RANKED_HITS`` books is not ranked but comes by title; ``count`` is e
 ``COUNT_EXACT_UP_TO`` and for the whole catalog, else an estimate (never below the cap).
 """
 
+import json
+
 import pytest
 from django.db import connection
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from accounts.tests.factories import AuthorFactory
@@ -53,6 +56,7 @@ def small_caps(monkeypatch):
     """Rank at most 3 hits and count exactly up to 3, so that a test needs a handful of books."""
     monkeypatch.setattr(selectors, "RANKED_HITS", 3)
     monkeypatch.setattr(selectors, "COUNT_EXACT_UP_TO", 3)
+    monkeypatch.setattr(selectors, "COUNT_COUNTED_BELOW_ESTIMATE", 3)
 
 
 def vector_of(book: Book) -> str:
@@ -184,11 +188,23 @@ class TestCount:
         for title in ["One", "Two", "Three", "Four", "Five"]:
             add_book(title, description="garden")
         body = api_client.get(BOOKS, {"search": "garden", "page_size": 2}).json()
-        if connection.vendor == "postgresql":  # the planner's estimate, never the cap or below
+        if connection.vendor == "postgresql":  # the planner's estimate, checked to be above the cap
             assert body["count"] >= 4
         else:  # SQLite has no estimate: a small catalog counts exactly
             assert body["count"] == 5
         assert body["next"] and len(body["results"]) == 2
+
+    @postgresql_only
+    def test_a_list_the_planner_expects_far_longer_is_not_counted(self, add_book, monkeypatch):
+        add_book("One", description="garden")
+        plan = json.dumps([{"Plan": {"Plan Rows": 50_000}}])  # what the planner says of a common word
+        monkeypatch.setattr(QuerySet, "explain", lambda self, **options: plan)
+        counted = []
+        original = QuerySet.count
+        monkeypatch.setattr(QuerySet, "count", lambda self: counted.append(1) or original(self))
+        page = book_page(filters={"search": "garden"})
+        assert counted == [] and (page.count, page.count_exact) == (50_000, False)
+        assert [book.title for book in page.books] == ["One"] and not page.has_next
 
     def test_the_whole_catalog_is_counted_exactly_beyond_the_cap(self, api_client, small_caps):
         BookFactory.create_batch(5)
