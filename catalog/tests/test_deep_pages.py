@@ -121,3 +121,56 @@ def test_a_page_shows_what_the_plain_list_shows_whatever_its_size_R9_R12(make_cu
     expected = BookOutputSerializer(book_list(now=now)[:size], many=True).data
     assert BookOutputSerializer(page.books, many=True).data == expected
     assert page.has_next is (size < 105)
+
+
+def order_version() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version FROM catalog_order_version WHERE id = 1")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the seek is PostgreSQL's (migration 0006)")
+class TestSeek:
+    @pytest.fixture(autouse=True)
+    def small_stride(self, monkeypatch):
+        from catalog import selectors
+
+        monkeypatch.setattr(selectors, "LIST_SEEK_STRIDE", 2)
+        monkeypatch.setitem(selectors._seek_marks, "version", None)
+
+    @staticmethod
+    def walk(size: int) -> list[int]:
+        ids, number = [], 1
+        while True:
+            page = book_page(number=number, size=size)
+            ids += [book.pk for book in page.books]
+            if not page.has_next:
+                return ids
+            number += 1
+
+    @pytest.mark.parametrize("size", [1, 2, 3])
+    def test_deep_pages_seek_from_the_marks_and_hold_each_book_once(self, shelf, size):
+        assert self.walk(size) == in_list_order(shelf)
+
+    def test_a_title_change_a_new_book_and_a_withdrawal_move_the_marks_R28(self, shelf, now):
+        from catalog.models import Book
+
+        assert self.walk(2) == in_list_order(shelf)  # the marks are read
+        shelf[0].title = "Aaa first now"
+        shelf[0].save()  # a full save, as the admin site's
+        added = BookFactory(title="Cc")
+        Book.objects.filter(pk=shelf[6].pk).update(withdrawn_at=now)
+        listed = [book for book in [*shelf[:6], added]]
+        assert self.walk(2) == in_list_order(listed)
+
+    def test_only_changes_of_the_order_move_its_version(self, shelf, make_customer, now):
+        from catalog.models import Book
+
+        before = order_version()
+        reserve(customer=make_customer("plus", balance=50_000), book=shelf[1], days=2, now=now)  # units on loan
+        Book.objects.filter(pk=shelf[1].pk).update(price=1, search_document="x")
+        assert order_version() == before
+        Book.objects.filter(pk=shelf[1].pk).update(title="Renamed")
+        assert order_version() == before + 1
+        BookFactory()
+        assert order_version() > before + 1
