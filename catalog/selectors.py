@@ -398,18 +398,8 @@ def book_page(
         count = book_count(Book.objects.in_catalog(), filters)
         ids = _listed_ids(offset=offset, limit=size + 1)
     else:
-        books = Book.objects.in_catalog()
-        if "available" in filters or any(name in filters.get("ordering", "") for name in AVAILABILITY_FIELDS):
-            books = _availability_alias(books, now)
-        book_filter = BookFilter(filters, queryset=books)
-        if not book_filter.is_valid():
-            raise translate_validation(book_filter.errors)
-        books = book_filter.qs
-        count = book_count(books, filters)
-        search = (filters.get("search") or "").strip()
-        if search and not filters.get("ordering") and count > RANKED_HITS:
-            books = stable_search_order(books, search)
-        ids = list(books.values_list("pk", flat=True)[offset : offset + size + 1])
+        with connection.execute_wrapper(_planned_per_call):
+            count, ids = _chosen_ids(filters, now, offset=offset, limit=size + 1)
     return BookPage(
         books=_page_rows(ids[:size], now),
         number=number,
@@ -418,6 +408,37 @@ def book_page(
         count_exact=count_is_exact(count, filters),
         has_next=len(ids) > size,
     )
+
+
+def _planned_per_call(execute, sql, params, many, context):
+    """Run a statement unprepared on PostgreSQL, so it is planned for its own values.
+
+    psycopg prepares a statement run five times (settings: prepare_threshold), and after
+    five custom plans PostgreSQL may keep a generic one, made without the values: for a
+    search that plan cannot tell a word in 27% of the books from one in 0.5%, and it sorted
+    26,900 hits where an index walk reads 60 rows (12 -> 80 ms a page, measured).
+    """
+    if many or connection.vendor != "postgresql":
+        return execute(sql, params, many, context)
+    wrapper = context["cursor"]
+    with connection.wrap_database_errors:
+        return wrapper.cursor.execute(sql, params, prepare=False)
+
+
+def _chosen_ids(filters: Mapping[str, str], now: datetime, *, offset: int, limit: int) -> tuple[int, list[int]]:
+    """The count and the page's ids of a filtered, searched or reordered list (book_page)."""
+    books = Book.objects.in_catalog()
+    if "available" in filters or any(name in filters.get("ordering", "") for name in AVAILABILITY_FIELDS):
+        books = _availability_alias(books, now)
+    book_filter = BookFilter(filters, queryset=books)
+    if not book_filter.is_valid():
+        raise translate_validation(book_filter.errors)
+    books = book_filter.qs
+    count = book_count(books, filters)
+    search = (filters.get("search") or "").strip()
+    if search and not filters.get("ordering") and count > RANKED_HITS:
+        books = stable_search_order(books, search)
+    return count, list(books.values_list("pk", flat=True)[offset : offset + limit])
 
 
 _listed_ids_sql = threading.local()
@@ -487,7 +508,9 @@ def _seek_marks_at(cursor) -> list[tuple[str, int]]:
 
 
 def _page_books(now: datetime, **ids: int) -> QuerySet[Book]:
-    books = Book.objects.select_related("genre").filter(pk__in=list(ids.values()))
+    # What search reads stays in the database: no page shows it.
+    books = Book.objects.select_related("genre").defer("search_document", "search_vector")
+    books = books.filter(pk__in=list(ids.values()))
     return with_next_release(with_availability(books, now), now).order_by()
 
 

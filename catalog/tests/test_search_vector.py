@@ -226,3 +226,16 @@ class TestCount:
             assert "About " in html
         else:
             assert "5 books found" in html
+
+
+@postgresql_only
+def test_a_search_is_planned_for_its_own_words_never_prepared_generic(add_book):
+    """psycopg prepares a statement run 5 times; a generic plan of a search sorted all its hits."""
+    add_book("Blind Owl")
+    for word in ["owl", "blind", "owl", "nothing", "owl", "blind", "owl"]:
+        book_page(filters={"search": word})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert not [statement for statement in prepared if "@@" in statement]
+    assert any("catalog_book" in statement for statement in prepared)  # the page's rows still are
