@@ -701,6 +701,10 @@ def target_rows(figures: dict[str, float], http: dict, yardstick: float) -> dict
     return rows
 
 
+def request_cpu_ms(row: dict) -> float:
+    return row.get("gunicorn_cpu_ms", 0) + (row.get("postgres_cpu_ms") or 0)
+
+
 def main() -> None:
     machine = {
         "cpus": os.cpu_count(),
@@ -722,8 +726,12 @@ def main() -> None:
     machine["load_after_http"] = load_average()
     machine["search_words"] = paths["words_sample"]
     yardstick = statistics.mean([http["calibration_20"]["rps"], http["calibration_20_end"]["rps"]])
+    # The same ratio from CPU time: what the row's request costs gunicorn and PostgreSQL
+    # against what the yardstick's does. Steadier than req/s when other work shares the cores.
+    yardstick_cpu = statistics.mean([request_cpu_ms(http[name]) for name in ("calibration_20", "calibration_20_end")])
     for row in http.values():
         row["ratio"] = round(row["rps"] / yardstick, 3)
+        row["cpu_ratio"] = round(yardstick_cpu / request_cpu_ms(row), 3) if request_cpu_ms(row) else None
     oversold = oversold_check()
     queries = query_counts()
     settle()
@@ -819,26 +827,29 @@ def print_table(results: dict) -> None:
         f"every ratio is to their mean, {yardstick:,.0f}"
     )
     print()
-    head = ("benchmark (GET unless POST)", "clients", "req/s", "×yard", "p50 ms", "p95 ms", "p99 ms", "non-2xx")
-    columns = "| {:<41} | {:>7} | {:>7} | {:>5} | {:>6} | {:>6} | {:>6} | {:>7} |".format(*head)
+    head = ("benchmark (GET unless POST)", "clients", "req/s", "×yard", "×yard CPU", "p50 ms", "p95 ms", "p99 ms")
+    columns = "| {:<41} | {:>7} | {:>7} | {:>5} | {:>9} | {:>6} | {:>6} | {:>6} | non-2xx |".format(*head)
     print(f"{columns} gunicorn CPU ms/req | PG CPU ms/req | busy elsewhere |")
     print(
-        f"|{'-' * 43}|{'-' * 9}|{'-' * 9}|{'-' * 7}|{'-' * 8}|{'-' * 8}|{'-' * 8}|{'-' * 9}|"
+        f"|{'-' * 43}|{'-' * 9}|{'-' * 9}|{'-' * 7}|{'-' * 11}|{'-' * 8}|{'-' * 8}|{'-' * 8}|{'-' * 9}|"
         f"{'-' * 21}|{'-' * 15}|{'-' * 16}|"
     )
     for key, row in http.items():
         name = LABELS.get(key) or LABELS[key.rsplit("_", 1)[0]]
         print(
-            f"| {name:<41} | {row['clients']:>7} | {row['rps']:>7,.0f} | {row['ratio']:>5.2f} | {row['p50']:>6.1f} | "
+            f"| {name:<41} | {row['clients']:>7} | {row['rps']:>7,.0f} | {row['ratio']:>5.2f} | "
+            f"{cpu(row.get('cpu_ratio')):>9} | {row['p50']:>6.1f} | "
             f"{row['p95']:>6.1f} | {row['p99']:>6.1f} | {row['non_2xx']:>7} | {cpu(row.get('gunicorn_cpu_ms')):>19} | "
             f"{cpu(row.get('postgres_cpu_ms')):>13} | {row.get('elsewhere_cpu_share', 0):>14.0%} |"
         )
     print()
     print(
         "CPU ms/req: gunicorn's master and workers, and the bench database's PostgreSQL backends, "
-        "read from /proc over the run; busy elsewhere: the share of both cores busy with anything "
-        "else meanwhile (other people's processes, Redis, PostgreSQL's background work, the kernel's "
-        "loopback traffic): the higher, the noisier the row."
+        "read from /proc over the run; ×yard CPU: the yardstick's gunicorn + PostgreSQL CPU per "
+        "request over the row's (what the ratio would be on idle cores, if both were CPU-bound); "
+        "busy elsewhere: the share of both cores busy with anything else meanwhile (other people's "
+        "processes, Redis, PostgreSQL's background work, the kernel's loopback traffic): the "
+        "higher, the noisier the row."
     )
     refused = http["reserve_refused_20"]["rps"]
     print(
