@@ -127,3 +127,120 @@ def test_a_datetime_placeholder_binds_everywhere_it_stands(now):
     for at in (now - timedelta(days=5), now - timedelta(hours=1), now + timedelta(seconds=1)):
         assert query.run(at=at) == list(joined_and_seen_before(at))
     assert query.run(at=now + timedelta(seconds=1)) == [old.pk, new.pk]
+
+
+def test_integer_placeholders_stay_within_small_integer_columns(make_book):
+    """A placeholder compared with a small integer column is bound like any other value
+    (Django drops a comparison with a value outside a column's range)."""
+    from catalog.models import Book
+
+    book = make_book(units=3)
+    query = CompiledQuery(
+        lambda units: Book.objects.filter(pk=book.pk, units__gte=units).values_list("pk", flat=True),
+        units=Param("units", 0),
+    )
+    assert query.run(units=3) == [book.pk]
+    assert query.run(units=4) == []
+
+
+def test_a_literal_equal_to_a_marker_is_not_taken_for_the_placeholder():
+    """The query is compiled with two sets of markers, so only the placeholder's parameter moves."""
+    from bookstore.compiled import _marker_like
+
+    user = UserFactory()
+    clash = _marker_like(0, 0, 0)  # the first placeholder's first marker, written as a literal
+
+    def both(pk):
+        return User.objects.filter(Q(pk=pk) | Q(pk=clash)).values_list("pk", flat=True)
+
+    query = CompiledQuery(both, pk=Param("pk", 0))
+    assert query.run(pk=user.pk) == [user.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_select_for_update_is_refused_outside_a_transaction_as_django_refuses_it():
+    from django.db import transaction
+    from django.db.transaction import TransactionManagementError
+
+    user = UserFactory()
+    query = CompiledQuery(lambda pk: User.objects.select_for_update().filter(pk=pk)[:1], pk=Param("pk", 0))
+    with transaction.atomic():
+        assert query.first(pk=user.pk).pk == user.pk
+    with pytest.raises(TransactionManagementError):
+        query.first(pk=user.pk)
+
+
+# --- compiled writes ----------------------------------------------------------------
+
+
+def row(model, pk) -> dict:
+    return model.objects.filter(pk=pk).values().get()
+
+
+def test_a_compiled_insert_writes_the_row_save_writes(make_customer, make_book, now):
+    from bookstore.compiled import CompiledInsert
+    from reservations.models import Reservation, Status
+
+    book = make_book()
+    fields = [field.name for field in Reservation._meta.concrete_fields if not field.primary_key]
+    insert = CompiledInsert(Reservation, fields)
+
+    def made(**values):
+        return Reservation(customer=make_customer(), book=book, days=3, requested_at=now, **values)
+
+    saved, compiled = made(status=Status.QUEUED), made(status=Status.QUEUED)
+    saved.save()
+    insert.run(compiled)
+    assert compiled.pk and compiled.pk != saved.pk
+    assert compiled._state.adding is False and compiled._state.db == "default"
+    same = {"id": None, "customer_id": None}
+    assert {**row(Reservation, compiled.pk), **same} == {**row(Reservation, saved.pk), **same}
+    assert row(Reservation, compiled.pk)["customer_id"] == compiled.customer_id
+    active = made(status=Status.QUEUED)
+    active.activate(at=now, price=3_000, discount=0)
+    insert.run(active)
+    assert row(Reservation, active.pk)["ends_at"] == active.ends_at
+
+
+def test_a_compiled_update_writes_its_fields_only_and_counts_the_rows(make_customer):
+    from accounts.models import Customer
+    from bookstore.compiled import CompiledUpdate
+
+    customer = make_customer(balance=5_000)
+    update = CompiledUpdate(Customer, ["balance"])
+    stale = Customer.objects.get(pk=customer.pk)
+    stale.balance, stale.auto_renew = 7_000, not stale.auto_renew
+    assert update.run(stale) == 1
+    fresh = Customer.objects.get(pk=customer.pk)
+    assert (fresh.balance, fresh.auto_renew) == (7_000, customer.auto_renew)
+    stale.pk = 10**9
+    assert update.run(stale) == 0
+
+
+def test_an_update_of_a_null_value_is_a_parameter_not_a_literal(make_customer, make_book, now):
+    """Compiling with None would write NULL into the SQL for every later call."""
+    from bookstore.compiled import CompiledUpdate
+    from reservations.models import Reservation, Status
+
+    reservation = Reservation.objects.create(
+        customer=make_customer(), book=make_book(), days=2, requested_at=now, status=Status.QUEUED
+    )
+    update = CompiledUpdate(Reservation, ["status", "ended_at", "end_reason"])
+    reservation.leave_queue(status=Status.CANCELLED, at=now, reason="left_queue")
+    update.run(reservation)
+    assert (row(Reservation, reservation.pk)["ended_at"], row(Reservation, reservation.pk)["status"]) == (
+        now,
+        "cancelled",
+    )
+
+
+def test_nothing_listens_to_the_saves_that_compiled_writes_replace():
+    """CompiledInsert and CompiledUpdate send no signals: the models they write must have no receivers."""
+    from django.db.models.signals import post_save, pre_save
+
+    from accounts.models import Customer
+    from billing.models import WalletTransaction
+    from reservations.models import Reservation
+
+    for model in (Reservation, WalletTransaction, Customer):
+        assert not pre_save.has_listeners(model) and not post_save.has_listeners(model), model
