@@ -27,6 +27,12 @@ class TransactionKind(models.TextChoices):
 PAID_KINDS = (TransactionKind.RESERVATION, TransactionKind.SUBSCRIPTION, TransactionKind.REFUND)
 
 
+class WalletTransactionQuerySet(models.QuerySet):
+    def paid_between(self, since: datetime, until: datetime):
+        """What R7 counts as paid from `since` to `until`: reservation and subscription debits, refunds."""
+        return self.filter(kind__in=PAID_KINDS, created_at__gte=since, created_at__lte=until)
+
+
 class WalletTransaction(models.Model):
     """A signed change of a wallet, with the balance it left (the ledger, R19)."""
 
@@ -37,6 +43,8 @@ class WalletTransaction(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     balance_after = models.BigIntegerField()
     idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+
+    objects = WalletTransactionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -67,6 +67,10 @@ class ReservationQuerySet(models.QuerySet):
         """Active reservations whose end has come (R16)."""
         return self.filter(status=Status.ACTIVE, ends_at__lte=now)
 
+    def started_between(self, since: datetime, until: datetime):
+        """Loans that began from `since` to `until`, running or ended since: R7's books read."""
+        return self.filter(status__in=(Status.ACTIVE, *ENDED_AFTER_ACTIVE), starts_at__gte=since, starts_at__lte=until)
+
     def with_queue_priority(self, now: datetime):
         """Annotate `priority`: 0 for customers Premium at `now`, else 1 (R12)."""
         return self.annotate(

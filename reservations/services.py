@@ -8,11 +8,11 @@ what makes free units exact (R9) and the queue served before any newcomer (R13);
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import F
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import Customer, Notification, Tier, TierRule
@@ -20,6 +20,7 @@ from accounts.services import notify
 from billing.exceptions import InsufficientFunds
 from billing.models import TransactionKind
 from billing.services import debit_wallet, lock_customer
+from bookstore.compiled import CompiledInsert, CompiledQuery, CompiledUpdate, Param
 from bookstore.formatting import local_time
 from bookstore.transactions import atomic_with_retry
 from catalog.models import Book
@@ -41,7 +42,26 @@ from .exceptions import (
     UnitsBelowOnLoan,
 )
 from .models import EndReason, Reservation, Status
-from .pricing import BOOKS_READ_SQL, PAID_SQL, History, history_parameters, quote
+from .pricing import HISTORY_PARAMS, History, history_parameters, per_customer, quote, with_history
+
+
+def _locked_book(pk: int, *, skip_locked: bool) -> QuerySet[Book]:
+    return Book.objects.select_for_update(skip_locked=skip_locked).filter(pk=pk).order_by()[:1]
+
+
+# The row locks and writes of every reserve and release, compiled once per thread
+# (bookstore.compiled): the same statements as the ORM's, without building them again.
+_BOOK_LOCK = {
+    skip: CompiledQuery(lambda pk, skip=skip: _locked_book(pk, skip_locked=skip), pk=Param("pk", 0))
+    for skip in (False, True)
+}
+_WRITE_UNITS_ON_LOAN = CompiledUpdate(Book, ["units_on_loan"])
+_RESERVATION_FIELDS = [field.name for field in Reservation._meta.concrete_fields if not field.primary_key]
+_INSERT_RESERVATION = CompiledInsert(Reservation, _RESERVATION_FIELDS)
+# A reservation never changes customer or book after its insert (see _lock_reservation).
+_WRITE_RESERVATION = CompiledUpdate(
+    Reservation, [name for name in _RESERVATION_FIELDS if name not in ("customer", "book")]
+)
 
 
 def lock_book(book: Book | int, *, skip_locked: bool = False) -> Book | None:
@@ -49,7 +69,7 @@ def lock_book(book: Book | int, *, skip_locked: bool = False) -> Book | None:
     book_id = book if isinstance(book, int) else book.pk
     # Whoever locks a book changes it or its reservations: cached catalog pages go stale at commit.
     catalog_changed()
-    return Book.objects.select_for_update(skip_locked=skip_locked).filter(pk=book_id).first()
+    return _BOOK_LOCK[skip_locked].first(pk=book_id)
 
 
 def _lock_existing_book(book: Book | int) -> Book:
@@ -62,7 +82,19 @@ def _lock_existing_book(book: Book | int) -> Book:
 
 def _save_units_on_loan(book: Book) -> None:
     """Write the locked book's units on loan (an UPDATE: lock_book already marked the catalog stale)."""
-    Book.objects.filter(pk=book.pk).update(units_on_loan=book.units_on_loan)
+    _WRITE_UNITS_ON_LOAN.run(book)
+
+
+def _save_reservation(reservation: Reservation) -> None:
+    """``reservation.save()`` in one compiled statement: an INSERT, or an UPDATE of the row.
+
+    Nothing listens to a reservation's save signals; its customer and book never change
+    after the insert (see _lock_reservation).
+    """
+    if reservation._state.adding:
+        _INSERT_RESERVATION.run(reservation)
+    else:
+        _WRITE_RESERVATION.run(reservation)
 
 
 def _lock_reservation(reservation: Reservation) -> tuple[Book, Reservation]:
@@ -72,7 +104,9 @@ def _lock_reservation(reservation: Reservation) -> tuple[Book, Reservation]:
     admin cannot edit one), so even a stale copy names the right book to lock.
     """
     book = lock_book(reservation.book_id)
-    locked = Reservation.objects.select_related("customer__user").get(pk=reservation.pk)
+    locked = _LOCKED_RESERVATION.first(pk=reservation.pk)
+    if locked is None:  # pragma: no cover - reservations are never deleted
+        raise Reservation.DoesNotExist("Reservation matching query does not exist.")
     locked.book = book  # the row just locked: not read again
     return book, locked
 
@@ -94,7 +128,7 @@ def _start_loan(
     if customer.balance < price.price:
         raise InsufficientFunds(shortfall=price.price - customer.balance)
     reservation.activate(at=at, price=price.price, discount=price.discount)
-    reservation.save()
+    _save_reservation(reservation)
     book.units_on_loan += 1
     _save_units_on_loan(book)
     debit_wallet(
@@ -108,20 +142,19 @@ def _start_loan(
     )
 
 
-_RESERVATIONS = Reservation._meta.db_table
-# The customer's loans running at %(now)s (R10): ReservationQuerySet.active_at() in SQL,
-# for the statements below that read it with R7's history (see PAID_SQL).
-_ACTIVE_SQL = f"""
-    SELECT COUNT(*) FROM {_RESERVATIONS} WHERE customer_id = %(customer)s
-    AND status = '{Status.ACTIVE}' AND ends_at > %(now)s"""
+def _loans_and_history(customer: int, **window: datetime) -> QuerySet:
+    """The customer's loans running at `now` (R10) and R7's history, as one row."""
+    customers = with_history(Customer.objects.filter(pk=customer), **window)
+    active = per_customer(Reservation.objects.active_at(window["now"]), Count("pk"))
+    return customers.annotate(active=active).values_list("active", "paid", "books_read")[:1]
 
 
-def _loans_and_history(customer: Customer, now: datetime) -> tuple[int, History]:
+_LOANS_AND_HISTORY = CompiledQuery(_loans_and_history, **HISTORY_PARAMS)
+
+
+def _active_and_history(customer: Customer, now: datetime) -> tuple[int, History]:
     """The customer's running loans (R10) and R7 history at `now`, in one query."""
-    with connection.cursor() as cursor:
-        sql = f"SELECT ({_ACTIVE_SQL}), ({PAID_SQL}), ({BOOKS_READ_SQL})"
-        cursor.execute(sql, history_parameters(customer.pk, now))
-        active, paid, books_read = cursor.fetchone()
+    active, paid, books_read = _LOANS_AND_HISTORY.first(**history_parameters(customer.pk, now))
     return active, History(paid=paid, books_read=books_read)
 
 
@@ -137,7 +170,7 @@ def _promotion_refusal(
         return EndReason.NO_SUBSCRIPTION, None
     if reservation.days > rule.max_days:
         return EndReason.DAYS_EXCEED_TIER, None
-    active, history = _loans_and_history(customer, now)
+    active, history = _active_and_history(customer, now)
     if active >= rule.max_active:
         return EndReason.LIMIT_REACHED, None
     if customer.balance < quote(customer, reservation.days, now, history=history).price:
@@ -145,25 +178,45 @@ def _promotion_refusal(
     return None, history
 
 
+def _queue_heads(book: int, now: datetime) -> QuerySet[Book]:
+    """The ids of the book's earliest queued entry of a customer Premium at `now`, and of its earliest entry (R12)."""
+    queued = Reservation.objects.filter(book=OuterRef("pk")).queued().order_by("requested_at", "id")
+    premium = queued.filter(customer__tier=Tier.PREMIUM, customer__subscription_ends_at__gt=now)
+    return (
+        Book.objects.filter(pk=book)
+        .order_by()
+        .annotate(premium=Subquery(premium.values("pk")[:1]), first=Subquery(queued.values("pk")[:1]))
+        .values_list("premium", "first")[:1]
+    )
+
+
+def _entry_with_customer_locked(pk: int) -> QuerySet[Reservation]:
+    return Reservation.objects.filter(pk=pk).select_related("customer__user").select_for_update(of=("customer",))[:1]
+
+
+_QUEUE_HEADS = CompiledQuery(_queue_heads, book=Param("book", 0), now=Param("now", datetime.now(UTC)))
+_ENTRY_WITH_CUSTOMER_LOCKED = CompiledQuery(_entry_with_customer_locked, pk=Param("pk", 0))
+_LOCKED_RESERVATION = CompiledQuery(
+    lambda pk: Reservation.objects.select_related("customer__user").filter(pk=pk)[:1], pk=Param("pk", 0)
+)
+
+
 def _first_in_queue(book: Book, now: datetime) -> Reservation | None:
     """The entry ``in_queue_order(now)`` puts first (R12), with its customer's row locked.
 
-    The earliest entry of a customer Premium at `now`, else the earliest entry. Each query
-    walks ``reservation_queue_idx`` in request order and stops at its first match, where
-    one query sorting the whole queue by priority would read all of it (10,000 entries:
-    30 ms; make bench). Only the row returned is locked, and after waiting for it
-    PostgreSQL checks the customer's new version against the query again, so the entry is
-    served with its customer's current tier and balance (the caller holds the book's lock).
+    The earliest entry of a customer Premium at `now`, else the earliest entry. One
+    statement finds both: each subquery walks ``reservation_queue_idx`` in request order
+    and stops at its first match, where one query sorting the whole queue by priority
+    would read all of it (10,000 entries: 30 ms; make bench). A book with no queue costs
+    that one statement. The entry chosen is then read with its customer's row locked, so
+    it is served with its customer's current balance. The caller holds the book's lock,
+    under which every change to the book's queue happens, so the entries cannot change
+    in between; a customer who became Premium after the first statement is served as
+    they were then, as if their purchase had come a moment later.
     """
-    queued = (
-        Reservation.objects.filter(book=book)
-        .queued()
-        .select_related("customer__user")
-        .select_for_update(of=("customer",))
-        .order_by("requested_at", "id")
-    )
-    premium = queued.filter(customer__tier=Tier.PREMIUM, customer__subscription_ends_at__gt=now).first()
-    return premium or queued.first()
+    premium, first = _QUEUE_HEADS.first(book=book.pk, now=now)
+    head = premium or first
+    return None if head is None else _ENTRY_WITH_CUSTOMER_LOCKED.first(pk=head)
 
 
 def serve_queue(*, book: Book, now: datetime) -> list[Reservation]:
@@ -183,7 +236,7 @@ def serve_queue(*, book: Book, now: datetime) -> list[Reservation]:
         refusal, history = _promotion_refusal(entry, customer, now)
         if refusal:
             entry.leave_queue(status=Status.DROPPED, at=now, reason=refusal)
-            entry.save()
+            _save_reservation(entry)
             notify(
                 user=customer.user,
                 kind=Notification.Kind.DROPPED,
@@ -203,7 +256,7 @@ def serve_queue(*, book: Book, now: datetime) -> list[Reservation]:
 def _release(book: Book, reservation: Reservation, *, status: str, at: datetime) -> None:
     """End an active loan on the locked `book` and free its unit; the caller serves the queue."""
     reservation.finish(status=status, at=at)
-    reservation.save()
+    _save_reservation(reservation)
     book.units_on_loan -= 1
     _save_units_on_loan(book)
 
@@ -251,19 +304,19 @@ class _ReserveChecks:
     history: History  # for the price (R7)
 
 
-# One statement for every figure reserve() checks on the locked rows: the conditions of
-# ReservationQuerySet.live_at(), active_at() and due(), and R7's history. SQL, not the ORM,
-# for the reason given at PAID_SQL: this is the hottest statement of the busiest request.
-_RESERVE_CHECKS_SQL = f"""
-SELECT
-    EXISTS (SELECT 1 FROM {_RESERVATIONS} WHERE customer_id = %(customer)s AND book_id = %(book)s
-            AND (status = '{Status.QUEUED}' OR (status = '{Status.ACTIVE}' AND ends_at > %(now)s))),
-    ({_ACTIVE_SQL}),
-    EXISTS (SELECT 1 FROM {_RESERVATIONS} WHERE book_id = %(book)s
-            AND status = '{Status.ACTIVE}' AND ends_at <= %(now)s),
-    ({PAID_SQL}),
-    ({BOOKS_READ_SQL})
-"""
+def _reserve_checks_query(customer: int, book: int, **window: datetime) -> QuerySet:
+    """Every figure reserve() checks on the locked rows, as one row (R8, R10, R16, R7)."""
+    now = window["now"]
+    mine = Reservation.objects.filter(customer=OuterRef("pk"))
+    customers = with_history(Customer.objects.filter(pk=customer), **window).annotate(
+        live_here=Exists(mine.filter(book=book).live_at(now)),
+        active=per_customer(Reservation.objects.active_at(now), Count("pk")),
+        book_has_due_loans=Exists(Reservation.objects.filter(book=book).due(now)),
+    )
+    return customers.values_list("live_here", "active", "book_has_due_loans", "paid", "books_read")[:1]
+
+
+_RESERVE_CHECKS = CompiledQuery(_reserve_checks_query, book=Param("book", 0), **HISTORY_PARAMS)
 
 
 def _reserve_checks(customer: Customer, book: Book, now: datetime) -> _ReserveChecks:
@@ -273,9 +326,8 @@ def _reserve_checks(customer: Customer, book: Book, now: datetime) -> _ReserveCh
     the rows committed before it began, so these figures include every change made under
     the locks by whoever held them before.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(_RESERVE_CHECKS_SQL, {**history_parameters(customer.pk, now), "book": book.pk})
-        live_here, active, book_has_due_loans, paid, books_read = cursor.fetchone()
+    row = _RESERVE_CHECKS.first(book=book.pk, **history_parameters(customer.pk, now))
+    live_here, active, book_has_due_loans, paid, books_read = row
     return _ReserveChecks(
         live_here=bool(live_here),
         active=active,
@@ -332,7 +384,7 @@ def reserve(*, customer: Customer, book: Book | int, days: int, now: datetime | 
         # were checked just before (R8) or are the database's; validating them here ran
         # 20 statements, each constraint in a savepoint of its own (make bench).
         reservation.full_clean(exclude=["customer", "book"], validate_unique=False, validate_constraints=False)
-        reservation.save()
+        _save_reservation(reservation)
     return reservation
 
 
@@ -374,7 +426,7 @@ def leave_queue(*, customer: Customer, reservation: Reservation, now: datetime |
     if reservation.status != Status.QUEUED:
         raise ReservationNotQueued()
     reservation.leave_queue(status=Status.CANCELLED, at=now, reason=EndReason.LEFT_QUEUE)
-    reservation.save()
+    _save_reservation(reservation)
     return reservation
 
 
@@ -394,7 +446,7 @@ def remove_from_queue_by_admin(*, reservation: Reservation, now: datetime | None
     if reservation.status != Status.QUEUED:
         raise ReservationNotQueued()
     reservation.leave_queue(status=Status.CANCELLED, at=now, reason=EndReason.REMOVED_BY_ADMIN)
-    reservation.save()
+    _save_reservation(reservation)
     notify(
         user=reservation.customer.user,
         kind=Notification.Kind.DROPPED,
