@@ -190,7 +190,7 @@ def cached_book_page(params: Mapping[str, str], build: Callable[[], tuple[dict, 
         version, entry = _current(CATALOG_VERSION_KEY, key)
     except Exception:
         logger.exception("The cache does not answer: building the book list page")
-        return build()
+        return build()[0]
     now = time.time()
     if entry is not None:
         fresh_until, page = entry
@@ -226,7 +226,11 @@ def book_count(books: QuerySet[Book], filters: Mapping[str, str]) -> int:
     else:
         version_key, timeout = CATALOG_COUNT_VERSION_KEY, 24 * 60 * 60
     key = _key("count", selecting)
-    version, count = _current(version_key, key)
+    try:
+        version, count = _current(version_key, key)
+    except Exception:
+        logger.exception("The cache does not answer: counting the book list")
+        return _bounded_count(books.order_by().values("pk"), whole_catalog=not selecting)
     if count is None:
         count = _bounded_count(books.order_by().values("pk"), whole_catalog=not selecting)
         _store(key, version, count, timeout)

@@ -296,3 +296,18 @@ def test_lists_chosen_or_ordered_by_availability_are_rebuilt_after_the_short_tim
     listed(client, book, **params)
     fresh_until, _page = cached_entry({"page_size": 100, **params})
     assert before + CATALOG_CACHE_SECONDS <= fresh_until <= timezone.now().timestamp() + CATALOG_CACHE_SECONDS
+
+
+def test_a_cache_that_does_not_answer_still_serves_the_list(client, make_book, monkeypatch):
+    """The page is built from the database and served as usual, not the (page, time) pair that build() returns."""
+    from catalog import selectors
+
+    book = make_book()
+
+    def no_answer(*args, **kwargs):
+        raise ConnectionError("the cache is down")
+
+    monkeypatch.setattr(selectors, "_current", no_answer)
+    response = client.get(reverse("api:book-list"))
+    assert response.status_code == 200, response.content
+    assert [row["id"] for row in response.json()["results"]] == [book.pk]
