@@ -175,7 +175,10 @@ class CompiledQuery:
 
     def _bound(self, values: dict[str, Any]):
         prepared = getattr(self._local, "prepared", None)
-        if prepared is None:
+        # A compiler runs on the connection it was made with: if this thread's connection
+        # object was replaced since (a change of settings.DATABASES makes new ones), compile
+        # again, or the query would run on the old connection, outside the current transaction.
+        if prepared is None or prepared[1].connection is not connections[prepared[0].db]:
             prepared = self._prepare()
         queryset, compiler, sql, compiled_params, slots, converters = prepared
         if queryset.query.select_for_update and compiler.connection.get_autocommit():
@@ -218,10 +221,10 @@ class _CompiledWrite:
         self._local = threading.local()
 
     def _sql(self, connection):
-        sql = getattr(self._local, "sql", None)
-        if sql is None:
-            sql = self._local.sql = self._compile(connection)
-        return sql
+        compiled = getattr(self._local, "compiled", None)
+        if compiled is None or compiled[0] is not connection:  # see CompiledQuery._bound
+            compiled = self._local.compiled = (connection, self._compile(connection))
+        return compiled[1]
 
     def _values(self, obj: models.Model, connection, add: bool) -> list:
         return [field.get_db_prep_save(field.pre_save(obj, add), connection=connection) for field in self.fields]

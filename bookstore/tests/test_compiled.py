@@ -244,3 +244,21 @@ def test_nothing_listens_to_the_saves_that_compiled_writes_replace():
 
     for model in (Reservation, WalletTransaction, Customer):
         assert not pre_save.has_listeners(model) and not post_save.has_listeners(model), model
+
+
+def test_a_replaced_connection_gets_the_query_compiled_again(settings):
+    """A change of settings.DATABASES gives the thread new connection objects: a query compiled
+    on the old one must not run there, outside the transaction the caller is in."""
+    from django.db import connections
+
+    user = UserFactory()
+    assert USER.first(pk=user.pk).pk == user.pk
+    old = connections["default"]
+    replacement = connections.create_connection("default")
+    connections["default"] = replacement
+    try:
+        assert USER._bound({"pk": user.pk})._query._compiler.connection is replacement
+    finally:
+        connections["default"] = old
+        replacement.close()
+    assert USER._bound({"pk": user.pk})._query._compiler.connection is connections["default"]
