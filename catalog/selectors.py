@@ -255,7 +255,10 @@ def _bounded_count(ids: QuerySet, *, whole_catalog: bool) -> int:
     """
     estimate = None
     if connection.vendor == "postgresql" and not whole_catalog:
-        estimate = int(json.loads(ids.explain(format="json"))[0]["Plan"]["Plan Rows"])
+        plan = ids.explain(format="json")
+        if not plan:  # a list nothing can match (such as an empty IN): Django sends no query
+            return 0
+        estimate = int(json.loads(plan)[0]["Plan"]["Plan Rows"])
         if estimate > COUNT_COUNTED_BELOW_ESTIMATE:
             return estimate
     found = ids[: COUNT_EXACT_UP_TO + 1].count()
