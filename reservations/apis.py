@@ -156,7 +156,7 @@ def _datetime(value: datetime | None) -> str | None:
 
 
 def _own_reservation(pk: int, customer: int) -> QuerySet[Reservation]:
-    return reservation_list().select_related("customer").filter(pk=pk, customer=customer)[:1]
+    return reservation_list(customer=customer).select_related("customer").filter(pk=pk)[:1]
 
 
 def _any_reservation(pk: int) -> QuerySet[Reservation]:

@@ -36,17 +36,7 @@ def position_in_queue(reservation: Reservation, now: datetime | None = None) -> 
         return None
     now = now or timezone.now()
     mine = 0 if reservation.customer.tier_at(now) == Tier.PREMIUM else 1
-    ahead = (
-        Reservation.objects.filter(book_id=reservation.book_id)
-        .queued()
-        .with_queue_priority(now)
-        .filter(
-            Q(priority__lt=mine)
-            | Q(priority=mine, requested_at__lt=reservation.requested_at)
-            | Q(priority=mine, requested_at=reservation.requested_at, id__lt=reservation.pk)
-        )
-        .count()
-    )
+    ahead = _entries_ahead(reservation.book_id, now, mine, reservation.requested_at, reservation.pk).count()
     return ahead + 1
 
 
@@ -183,10 +173,10 @@ def _wait_for(position: int, ends: list[datetime], days_ahead: int, units: int, 
     return wait
 
 
-def _ahead_in_queue(book: int, now: datetime, priority: int, requested_at: datetime, pk: int) -> QuerySet:
-    """How many queued entries stand ahead of one with this priority, request time and id (R12), and their days."""
-    ahead = (
-        Reservation.objects.filter(book=book)
+def _entries_ahead(book: int, now: datetime, priority: int, requested_at: datetime, pk: int) -> QuerySet:
+    """The book's queued entries ahead, at `now`, of one with this priority, request time and id (R12)."""
+    return (
+        Reservation.objects.filter(book_id=book)
         .queued()
         .with_queue_priority(now)
         .filter(
@@ -195,6 +185,11 @@ def _ahead_in_queue(book: int, now: datetime, priority: int, requested_at: datet
             | Q(priority=priority, requested_at=requested_at, id__lt=pk)
         )
     )
+
+
+def _ahead_in_queue(book: int, now: datetime, priority: int, requested_at: datetime, pk: int) -> QuerySet:
+    """How many queued entries stand ahead of one (``_entries_ahead``), and the days they ask."""
+    ahead = _entries_ahead(book, now, priority, requested_at, pk)
     return (
         ahead.order_by().values("book").annotate(entries=Count("pk"), days=Sum("days")).values_list("entries", "days")
     )

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Customer, Notification, Tier, TierRule
@@ -142,11 +143,15 @@ def _start_loan(
     )
 
 
+def _running_loans(now: datetime) -> Coalesce:
+    """How many loans of the outer query's customer run at `now` (R10)."""
+    return per_customer(Reservation.objects.active_at(now), Count("pk"))
+
+
 def _loans_and_history(customer: int, **window: datetime) -> QuerySet:
     """The customer's loans running at `now` (R10) and R7's history, as one row."""
     customers = with_history(Customer.objects.filter(pk=customer), **window)
-    active = per_customer(Reservation.objects.active_at(window["now"]), Count("pk"))
-    return customers.annotate(active=active).values_list("active", "paid", "books_read")[:1]
+    return customers.annotate(active=_running_loans(window["now"])).values_list("active", "paid", "books_read")[:1]
 
 
 _LOANS_AND_HISTORY = CompiledQuery(_loans_and_history, **HISTORY_PARAMS)
@@ -310,7 +315,7 @@ def _reserve_checks_query(customer: int, book: int, **window: datetime) -> Query
     mine = Reservation.objects.filter(customer=OuterRef("pk"))
     customers = with_history(Customer.objects.filter(pk=customer), **window).annotate(
         live_here=Exists(mine.filter(book=book).live_at(now)),
-        active=per_customer(Reservation.objects.active_at(now), Count("pk")),
+        active=_running_loans(now),
         book_has_due_loans=Exists(Reservation.objects.filter(book=book).due(now)),
     )
     return customers.values_list("live_here", "active", "book_has_due_loans", "paid", "books_read")[:1]
