@@ -93,8 +93,8 @@ from reservations.services import expire_due_reservations, return_reservation  #
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", 10))
 WORKERS = int(os.environ.get("BENCH_WORKERS", 4))
-# Threads per worker (gthread): a reserve spends most of its time waiting on PostgreSQL,
-# so threads could overlap those waits; measured with 4 they did not pay here (README).
+# Threads per worker (gthread, with keep-alive): with 2 or 4 they served no more here and
+# lengthened every p95, the cached list's past its goal (README, "Worker class"): sync.
 THREADS = int(os.environ.get("BENCH_THREADS", "1"))
 FIXTURES = json.loads(Path(os.environ.get("BENCH_FIXTURES", BASE_DIR / "var" / "bench" / "fixtures.json")).read_text())
 RESULTS_FILE = BASE_DIR / "bench" / "results.json"

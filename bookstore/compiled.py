@@ -19,7 +19,10 @@ What it relies on in Django (checked with ``CHECKED_WITH``; a test fails on any 
 minor version so that these are read again): ``ModelIterable`` and
 ``ValuesListIterable`` asking ``queryset.query.get_compiler()`` for the compiler (the
 stand-in is set as ``QuerySet._query``: the ``query`` setter would reset the iterable) and
-calling its ``execute_sql()``, which calls ``as_sql()`` once; the compiler keeping the
+calling its ``execute_sql()``, which calls ``as_sql()`` once, and ``results_iter()``, which
+asks ``get_converters()`` and ``has_composite_fields()`` (each answered once per query and
+thread here); a QuerySet never run having nothing in its ``__dict__`` that the iterable
+changes (a call gets a shallow copy of it, not a clone of its Query); the compiler keeping the
 attributes above from its first ``as_sql()``; and a parameter given to a filter or a
 ``RawSQL`` reaching ``as_sql()``'s parameters unchanged. A placeholder that the ORM
 transforms (``icontains`` wraps it in ``%``) is refused when the query is compiled.
@@ -132,6 +135,22 @@ class _ConvertersOnce:
         return converters
 
 
+class _CompositeOnce:
+    """The compiler's ``has_composite_fields``, asked once per set of columns (it tests every
+    column of every row set: 28 ``isinstance`` calls for the user with its profiles)."""
+
+    def __init__(self, compiler) -> None:
+        self._has_composite_fields = compiler.has_composite_fields
+        self._known: dict[tuple[int, ...], bool] = {}
+
+    def __call__(self, expressions):
+        key = tuple(map(id, expressions))
+        known = self._known.get(key)
+        if known is None:
+            known = self._known[key] = self._has_composite_fields(expressions)
+        return known
+
+
 class CompiledQuery:
     """``build(**markers)`` -> QuerySet, compiled once per thread; ``run(**values)`` -> its rows."""
 
@@ -169,7 +188,15 @@ class CompiledQuery:
             slots.extend((index, name, adapt) for index in found)
         if changing:
             raise ValueError(f"A placeholder of {sql!r} is transformed by the ORM: bind what the column holds")
-        prepared = (queryset, compiler, sql, tuple(compiled_params), slots, _ConvertersOnce(compiler))
+        prepared = (
+            queryset,
+            compiler,
+            sql,
+            tuple(compiled_params),
+            slots,
+            _ConvertersOnce(compiler),
+            _CompositeOnce(compiler),
+        )
         self._local.prepared = prepared
         return prepared
 
@@ -180,7 +207,7 @@ class CompiledQuery:
         # again, or the query would run on the old connection, outside the current transaction.
         if prepared is None or prepared[1].connection is not connections[prepared[0].db]:
             prepared = self._prepare()
-        queryset, compiler, sql, compiled_params, slots, converters = prepared
+        queryset, compiler, sql, compiled_params, slots, converters, composite = prepared
         if queryset.query.select_for_update and compiler.connection.get_autocommit():
             raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
         if set(values) != set(self.params):
@@ -191,7 +218,12 @@ class CompiledQuery:
         bound_compiler = copy.copy(compiler)
         bound_compiler.as_sql = lambda *args, **kwargs: (sql, tuple(params))
         bound_compiler.get_converters = converters
-        bound = queryset._chain()
+        bound_compiler.has_composite_fields = composite
+        # A shallow copy of the never-run QuerySet, not its _chain(): that clones the whole
+        # Query (a deepcopy of its where tree), which the bound call never reads. Only
+        # _query differs; the iterable reads the rest (model, db, hints) and changes none.
+        bound = object.__new__(type(queryset))
+        bound.__dict__.update(queryset.__dict__)
         bound._query = _BoundQuery(queryset.query, bound_compiler)  # not .query: its setter resets the iterable
         return bound
 

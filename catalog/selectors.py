@@ -78,14 +78,22 @@ def bump_catalog_version(*, books_added_or_deleted: bool = False) -> None:
     values = {CATALOG_VERSION_KEY: stamp}
     if books_added_or_deleted:
         values[CATALOG_COUNT_VERSION_KEY] = stamp
+
+    def write() -> None:
+        # One key (every reserve and return): a plain SET, not django-redis's pipeline.
+        if len(values) == 1:
+            cache.set(CATALOG_VERSION_KEY, stamp, timeout=None)
+        else:
+            cache.set_many(values, timeout=None)
+
     try:
         if isinstance(caches["default"], BaseDatabaseCache):
             # The embedded default keeps the cache in the database: in a savepoint, so a
             # failure there cannot abort the caller's transaction.
             with transaction.atomic():
-                cache.set_many(values, timeout=None)
+                write()
         else:
-            cache.set_many(values, timeout=None)
+            write()
     except Exception:
         logger.exception("Could not mark the cached catalog stale")
 

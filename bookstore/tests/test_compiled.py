@@ -50,6 +50,19 @@ def test_it_costs_one_query_and_compiles_once(django_assert_num_queries):
         assert USER.first(pk=user.pk).pk == user.pk
 
 
+def test_calls_share_the_compiled_queryset_without_running_or_changing_it(make_customer):
+    """Each call is a shallow copy of the compiled QuerySet (no clone of its Query): the
+    original is never evaluated, and what one call binds never shows in the next."""
+    first, second = make_customer(), make_customer()
+    USER.first(pk=first.user.pk)
+    queryset, compiler = USER._local.prepared[:2]
+    sql_before = compiler.as_sql()
+    assert USER.first(pk=second.user.pk).pk == second.user.pk
+    assert USER.first(pk=first.user.pk).customer.pk == first.pk
+    assert queryset._result_cache is None
+    assert compiler.as_sql() == sql_before  # the bound values went to the per-call copies only
+
+
 def test_annotations_and_string_parameters_bind_per_call():
     alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
 
