@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from bookstore.exceptions import DomainError
+from core.exceptions import DomainError
 
 from . import services
 from .models import Author, City, ContactChange, Customer, Notification, SmsDevice, User

@@ -15,7 +15,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bookstore.api import ErrorSerializer, RateLimitedErrorSerializer, StrictInputSerializer, ValidationErrorSerializer
+from core.api import ErrorSerializer, RateLimitedErrorSerializer, StrictInputSerializer, ValidationErrorSerializer
 
 from . import services
 from .models import Author, City, Customer, Role, User

@@ -6,7 +6,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 
-from bookstore.compiled import CompiledQuery, Param
+from core.compiled import CompiledQuery, Param
 
 from .models import RefreshFamily, User
 
@@ -24,7 +24,7 @@ def _user_with_profiles_in_login(pk: int, family: str) -> QuerySet[User]:
 
 
 # The hottest query: every authenticated request runs one of these. Compiled once per
-# thread (bookstore.compiled): the ORM's build and compile cost more than the rest of the
+# thread (core.compiled): the ORM's build and compile cost more than the rest of the
 # lookup, the Exists() subquery alone 0.7 ms of CPU.
 USER_QUERY = CompiledQuery(_user_with_profiles, pk=Param("pk", 0))
 USER_IN_LOGIN_QUERY = CompiledQuery(_user_with_profiles_in_login, pk=Param("pk", 0), family=Param("family", ""))

@@ -1,6 +1,6 @@
 """Refusals of the access rules (R21–R24)."""
 
-from bookstore.exceptions import Conflict, DomainError, NotAllowed
+from core.exceptions import Conflict, DomainError, NotAllowed
 
 
 class InvalidCredentials(DomainError):

@@ -20,7 +20,7 @@ from django_otp.models import SideChannelDevice
 from django_otp.util import random_number_token
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from bookstore.owned_fields import ServiceOwnedFields
+from core.owned_fields import ServiceOwnedFields
 
 from .validators import validate_one_script
 

@@ -16,14 +16,11 @@ Decisions where SPEC is silent:
   password and the code.
 """
 
-from collections.abc import Callable
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.forms import Form
@@ -31,12 +28,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from bookstore.exceptions import DomainError
-from bookstore.formatting import local_time, toman  # noqa: F401 - used by the other apps' views
+from core.exceptions import DomainError
+from core.pages import add_validation_errors, login_required_page, safe_next, with_retry_after
 
 from . import services
 from .exceptions import ContactChangeExpired, ContactChangeNotFound, TooManyRequests
@@ -58,69 +54,7 @@ NEXT_KEY = "login_next"
 CONTACT_CHANGE_KEY = "contact_change"
 NOTIFICATIONS_PER_PAGE = 20
 
-# --- Helpers shared by the pages of every app ---------------------------------------
-
-
-def safe_next(request: HttpRequest, candidate: str | None, default: str = "/") -> str:
-    """Return `candidate` if it points into this site, else `default` (no open redirects)."""
-    if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
-        return candidate
-    return default
-
-
-_safe_next = safe_next  # the name the login views were written with
-
-
-def role_required(
-    check: Callable[[User], bool], *, refusal: str, back_to: str | Callable[..., str] | None = None
-) -> Callable:
-    """Let only users passing `check` in: anonymous ones go to the login, others get the 403 page.
-
-    `back_to` is where the login returns to, for views that answer POST only: a URL name,
-    or a callable taking the view's URL arguments. Without it the login returns here.
-    """
-
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if not request.user.is_authenticated:
-                if back_to is None:
-                    target = request.get_full_path()
-                elif callable(back_to):
-                    target = back_to(**kwargs)
-                else:
-                    target = reverse(back_to)
-                return redirect_to_login(target)
-            if not check(request.user):
-                raise PermissionDenied(refusal)
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-def _anyone(user: User) -> bool:
-    return True
-
-
-login_required_page = role_required(_anyone, refusal="")
-
-
-def customer_page(back_to: str | Callable[..., str] | None = None) -> Callable:
-    """A page or action for customers only (wallet, subscription, reservations)."""
-    return role_required(
-        is_customer, refusal="This page is for customers: only they reserve books and have a wallet.", back_to=back_to
-    )
-
-
-def add_validation_errors(form: Form, error: ValidationError) -> None:
-    """Show a model or service ValidationError on the form's own fields where they exist."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, field_errors in error.error_dict.items():
-        form.add_error(field if field in form.fields else None, field_errors)
+# --- Helpers of the account pages -------------------------------------------------------
 
 
 def throttled_post(request: HttpRequest, form: Form, throttles: list) -> int | None:
@@ -136,18 +70,12 @@ def throttled_post(request: HttpRequest, form: Form, throttles: list) -> int | N
     return wait
 
 
-def with_retry_after(response: HttpResponse, wait: int | None) -> HttpResponse:
-    if wait is not None:
-        response["Retry-After"] = str(wait)
-    return response
-
-
 # --- Login (R21, R22) -----------------------------------------------------------------
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
     """Step one: username and password; a code is sent by SMS."""
-    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
     form = LoginForm(request.POST or None, initial={"username": request.GET.get("username", "")})
     status = 200
     if wait := throttled_post(request, form, LOGIN_THROTTLES):
@@ -198,7 +126,7 @@ def login_code_view(request: HttpRequest) -> HttpResponse:
             if device is not None:
                 otp_login(request, device)  # marks the session as OTP-verified
             messages.success(request, f"Welcome, {user.username}.")
-            return redirect(_safe_next(request, next_url))
+            return redirect(safe_next(request, next_url))
     return with_retry_after(render(request, "accounts/login_code.html", {"form": form}, status=status), wait)
 
 
@@ -211,7 +139,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 def admin_login_redirect(request: HttpRequest) -> HttpResponse:
     """The admin site logs in through the same two steps as everyone (R21)."""
-    next_url = _safe_next(request, request.GET.get("next") or "/admin/")
+    next_url = safe_next(request, request.GET.get("next") or "/admin/")
     return redirect(f"{reverse('login')}?{urlencode({'next': next_url})}")
 
 

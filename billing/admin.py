@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from bookstore.read_only_admin import ReadOnlyModelAdmin
+from core.read_only_admin import ReadOnlyModelAdmin
 
 from .models import GatewayCharge, WalletTransaction
 

@@ -7,7 +7,7 @@ from .apis import SubscriptionApi, WalletChargeApi, WalletDetailApi, WalletTrans
 urlpatterns = [
     path("wallet/", WalletDetailApi.as_view(), name="wallet"),
     path("wallet/transactions/", WalletTransactionListApi.as_view(), name="wallet-transactions"),
-    # bookstore.api reverses "api:wallet-charge" for the charge_url of R11.
+    # core.api reverses "api:wallet-charge" for the charge_url of R11.
     path("wallet/charge/", WalletChargeApi.as_view(), name="wallet-charge"),
     path("subscription/", SubscriptionApi.as_view(), name="subscription"),
 ]

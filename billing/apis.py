@@ -1,7 +1,7 @@
 """Wallet and subscription API (SPEC section 4; R5, R11, R17–R20).
 
 Each view parses its input, calls one billing service and renders the result; domain
-errors go to the one exception handler (``bookstore.api.exception_handler``).
+errors go to the one exception handler (``core.api.exception_handler``).
 
 Decisions where SPEC is silent:
 - ``GET wallet/`` answers ``{balance, transactions}`` with ``transactions`` a plain list of
@@ -36,11 +36,20 @@ from rest_framework.views import APIView
 
 from accounts.models import Tier
 from accounts.permissions import IsCustomer
-from bookstore.api import ErrorSerializer, StandardPagination, StrictInputSerializer, ValidationErrorSerializer
+from core.api import (
+    NOT_AUTHENTICATED,
+    PAGE_QUERY_PARAMETERS,
+    ErrorSerializer,
+    StandardPagination,
+    StrictInputSerializer,
+    error,
+    invalid,
+)
 
 from .exceptions import InvalidIdempotencyKey
 from .models import TransactionKind, WalletTransaction
-from .services import MAX_CHARGE, MAX_MONTHS, MIN_CHARGE, buy_subscription, charge_wallet, set_auto_renew
+from .rules import MAX_CHARGE, MIN_CHARGE
+from .services import MAX_MONTHS, buy_subscription, charge_wallet, set_auto_renew
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 # Printable ASCII only: a NUL byte cannot be stored, and keys are meant to be UUID-like tokens.
@@ -57,24 +66,9 @@ class InsufficientFundsErrorSerializer(ErrorSerializer):
         ref_name = "InsufficientFundsError"
 
 
-def error(description: str, serializer: type[serializers.Serializer] = ErrorSerializer) -> OpenApiResponse:
-    """Document an error response whose body is ``{"detail", "code", ...}``."""
-    return OpenApiResponse(response=serializer, description=description)
-
-
-def invalid(description: str) -> OpenApiResponse:
-    return error(description, ValidationErrorSerializer)
-
-
-NOT_AUTHENTICATED = error("`not_authenticated`, or `token_not_valid` for a bad or revoked token (R22, R24).")
 NOT_A_CUSTOMER = error("`permission_denied`: only customers have a wallet and a subscription.")
 
 RECENT_TRANSACTIONS = 20  # SPEC: the Wallet's `transactions` holds at most 20, newest first
-
-PAGE_PARAMETERS = [
-    OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1."),
-    OpenApiParameter("page_size", OpenApiTypes.INT, description="Items per page, at most 100."),
-]
 
 
 class TransactionSerializer(serializers.Serializer):
@@ -148,7 +142,7 @@ class WalletTransactionListApi(APIView):
     @extend_schema(
         summary="List my wallet transactions",
         tags=["wallet"],
-        parameters=PAGE_PARAMETERS,
+        parameters=PAGE_QUERY_PARAMETERS,
         responses={
             200: TransactionSerializer(many=True),
             401: NOT_AUTHENTICATED,

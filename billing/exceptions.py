@@ -1,6 +1,10 @@
 """Refusals of the wallet and subscription rules (R11, R17, R18)."""
 
-from bookstore.exceptions import Conflict, DomainError, InvalidInput
+from django.urls import reverse
+
+from core.exceptions import Conflict, DomainError, InvalidInput
+
+from .rules import suggested_charge
 
 
 class InsufficientFunds(DomainError):
@@ -13,6 +17,15 @@ class InsufficientFunds(DomainError):
     def __init__(self, *, shortfall: int, message: str | None = None) -> None:
         super().__init__(message or f"Your wallet is {shortfall:,} toman short.", shortfall=shortfall)
         self.shortfall = shortfall
+
+    @property
+    def suggested_charge(self) -> int:
+        """The top-up that covers the shortfall and that a charge accepts (R11, R17)."""
+        return suggested_charge(self.shortfall)
+
+    def as_dict(self) -> dict:
+        """The error body with ``charge_url``: where to top up, the amount filled in (R11)."""
+        return {**super().as_dict(), "charge_url": f"{reverse('api:wallet-charge')}?amount={self.suggested_charge}"}
 
 
 class InvalidAmount(InvalidInput):
@@ -38,7 +51,7 @@ class ChargeInProgress(Conflict):
     default_message = "A charge with this Idempotency-Key is being processed. Try again in a moment."
 
     def __init__(self, *, retry_after: int, message: str | None = None) -> None:
-        # bookstore.api sends `retry_after` as the Retry-After header too.
+        # core.api sends `retry_after` as the Retry-After header too.
         super().__init__(message, retry_after=retry_after)
         self.retry_after = retry_after
 

@@ -10,7 +10,8 @@ from django import forms
 
 from accounts.models import TIER_RULES, Tier
 
-from .services import MAX_CHARGE, MAX_MONTHS, MIN_CHARGE
+from .rules import MAX_CHARGE, MIN_CHARGE
+from .services import MAX_MONTHS
 
 
 class ChargeForm(forms.Form):

@@ -33,9 +33,9 @@ from django.utils import timezone
 
 from accounts.models import TIER_RULES, Customer, Notification, Tier
 from accounts.services import notify
-from bookstore.compiled import CompiledInsert, CompiledQuery, CompiledUpdate, Param
-from bookstore.formatting import local_time
-from bookstore.transactions import atomic_with_retry
+from core.compiled import CompiledInsert, CompiledQuery, CompiledUpdate, Param
+from core.formatting import local_time
+from core.transactions import atomic_with_retry
 
 from .exceptions import (
     DowngradeNotAllowed,
@@ -50,11 +50,10 @@ from .exceptions import (
 )
 from .gateways import get_gateway
 from .models import ChargeStatus, GatewayCharge, TransactionKind, WalletTransaction
+from .rules import MAX_CHARGE, MIN_CHARGE
 
 logger = logging.getLogger(__name__)
 
-MIN_CHARGE = 1_000
-MAX_CHARGE = 100_000_000
 MONTH = timedelta(days=30)
 MAX_MONTHS = 12
 GATEWAY_RETRY_AFTER = 2  # seconds a client waits before retrying a charge the gateway failed
@@ -80,7 +79,7 @@ def _locked_customer(pk: int, *, with_user: bool) -> QuerySet[Customer]:
 
 
 # The lock and the two writes of every balance change, compiled once per thread
-# (bookstore.compiled): the statements the ORM sends, without building them again.
+# (core.compiled): the statements the ORM sends, without building them again.
 _CUSTOMER_LOCK = {
     user: CompiledQuery(lambda pk, user=user: _locked_customer(pk, with_user=user), pk=Param("pk", 0))
     for user in (False, True)

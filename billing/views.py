@@ -26,20 +26,23 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import TIER_RULES, Customer, Tier
-from accounts.views import customer_page, local_time, safe_next, toman
-from bookstore.exceptions import DomainError
+from accounts.pages import customer_page
+from core.exceptions import DomainError
+from core.formatting import local_time, toman
+from core.pages import safe_next
 
 from .exceptions import ChargeInProgress, InsufficientFunds, InvalidAmount, OfferChanged, PaymentGatewayUnavailable
 from .forms import AutoRenewForm, ChargeForm, ChargePrefillForm, SubscriptionChoiceForm
 from .models import WalletTransaction
-from .services import MIN_CHARGE, buy_subscription, charge_wallet, offer_state, quote_subscription, set_auto_renew
+from .rules import MIN_CHARGE, suggested_charge
+from .services import buy_subscription, charge_wallet, offer_state, quote_subscription, set_auto_renew
 
 LEDGER_PER_PAGE = 20
 
 
 def wallet_charge_url(shortfall: int, back_to: str | None = None) -> str:
     """The wallet page with the missing amount filled in (R11), never below the minimum charge."""
-    query = {"amount": max(shortfall, MIN_CHARGE)}
+    query = {"amount": suggested_charge(shortfall)}
     if back_to:
         query["next"] = back_to
     return f"{reverse('wallet')}?{urlencode(query)}"
@@ -208,7 +211,7 @@ def subscription_buy_view(request: HttpRequest) -> HttpResponse:
         messages.warning(request, "Your subscription changed since this offer was made. Here is the new one.")
         return redirect(offer_url)
     except InsufficientFunds as error:
-        messages.error(request, f"{error.message} Charge at least {toman(max(error.shortfall, MIN_CHARGE))}.")
+        messages.error(request, f"{error.message} Charge at least {toman(error.suggested_charge)}.")
         return redirect(wallet_charge_url(error.shortfall, offer_url))
     except DomainError as error:
         form.add_error(None, error.message)

@@ -93,11 +93,15 @@ THIRD_PARTY_APPS = [
     "django_otp",
     "csp",
 ]
+# Bottom to top: core (what every app shares) under the feature apps, the dashboard over
+# them (docs/architecture.md). Each imports only from the apps listed before it.
 LOCAL_APPS = [
+    "core",
     "accounts",
+    "billing",
     "catalog",
     "reservations",
-    "billing",
+    "dashboard",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -272,13 +276,13 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "bookstore.api.StandardPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.StandardPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "bookstore.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "bookstore.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["bookstore.parsers.SafeJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.SafeJSONParser"],
     # Client addresses for throttles: REMOTE_ADDR, or X-Forwarded-For as the trusted proxies saw it.
     "NUM_PROXIES": TRUSTED_PROXIES,
 }

@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
-from bookstore.admin_dashboard import dashboard_view
+from dashboard.views import dashboard_view
 
 # The busiest first (the catalog, then reservations): the apps' paths never overlap.
 api_v1 = [
@@ -38,7 +38,7 @@ urlpatterns = [
     ),
 ]
 
-handler400 = "bookstore.views.bad_request"
-handler403 = "bookstore.views.permission_denied"
-handler404 = "bookstore.views.not_found"
-handler500 = "bookstore.views.server_error"
+handler400 = "core.error_views.bad_request"
+handler403 = "core.error_views.permission_denied"
+handler404 = "core.error_views.not_found"
+handler500 = "core.error_views.server_error"

@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from bookstore.exceptions import DomainError
+from core.exceptions import DomainError
 from reservations.models import Reservation, Status
 from reservations.selectors import holders_and_queue
 from reservations.services import (

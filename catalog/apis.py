@@ -1,7 +1,7 @@
 """Catalog API: cities, genres and books with search, filters and availability (SPEC section 4).
 
 Each view parses its input, calls one catalog selector or service and renders the result;
-domain errors go to the one exception handler (``bookstore.api.exception_handler``).
+domain errors go to the one exception handler (``core.api.exception_handler``).
 
 Decisions where SPEC is silent:
 - A book shows ``genre`` (id) with ``genre_name``, and ``authors`` (ids, ascending) with
@@ -26,7 +26,6 @@ Decisions where SPEC is silent:
 
 from datetime import datetime
 
-from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -40,8 +39,14 @@ from rest_framework.views import APIView
 
 from accounts.models import Author
 from accounts.permissions import IsAuthorOrAdmin, IsBookAuthorOrAdmin
-from billing.apis import ValidationErrorSerializer, error
-from bookstore.api import StandardPagination, StrictInputSerializer
+from core.api import (
+    NOT_AUTHENTICATED,
+    StandardPagination,
+    StrictInputSerializer,
+    ValidationErrorSerializer,
+    error,
+    paginated,
+)
 from reservations.services import delete_book
 
 from .filters import MAX_ID, ORDERING_FIELDS, RANKED_HITS, SEARCH_MAX_LENGTH
@@ -65,7 +70,6 @@ MAX_DESCRIPTION = 5_000
 ORDERING_PATTERN = "^-?({0})(,-?({0}))*$".format("|".join(ORDERING_FIELDS))
 
 
-NOT_AUTHENTICATED = error("`not_authenticated` or `authentication_failed`: no valid access token.")
 PAGE_NOT_FOUND = error("`not_found`: the page does not exist.")
 BOOK_NOT_FOUND = error("`not_found`: no such book.")
 INVALID_BOOK = error(
@@ -73,30 +77,6 @@ INVALID_BOOK = error(
     "an unknown genre or author, or a field that cannot be set; `parse_error`: malformed JSON.",
     ValidationErrorSerializer,
 )
-
-
-def paginated_page(
-    request: Request,
-    view: APIView,
-    items: QuerySet,
-    serializer_class: type[serializers.Serializer],
-    count: int | None = None,
-) -> tuple[Response, list]:
-    """One page of `items` as ``{count, next, previous, results}`` (SPEC section 4), with its rows."""
-    paginator = StandardPagination()
-    page = paginator.paginate_queryset(items, request, view=view, count=count)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data), page
-
-
-def paginated(
-    request: Request,
-    view: APIView,
-    items: QuerySet,
-    serializer_class: type[serializers.Serializer],
-    count: int | None = None,
-) -> Response:
-    """One page of `items` as ``{count, next, previous, results}`` (SPEC section 4)."""
-    return paginated_page(request, view, items, serializer_class, count)[0]
 
 
 class CityOutputSerializer(serializers.Serializer):

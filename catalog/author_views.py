@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from accounts.permissions import is_author, is_book_author
-from bookstore.exceptions import DomainError
+from core.exceptions import DomainError
 
 from .author_forms import AuthorBookForm
 from .models import Book

@@ -8,7 +8,7 @@ from django.utils.text import slugify
 from stdnum import isbn as stdnum_isbn
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
-from bookstore.owned_fields import ServiceOwnedFields
+from core.owned_fields import ServiceOwnedFields
 
 
 def validate_isbn(value: str) -> None:

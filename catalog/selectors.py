@@ -31,7 +31,7 @@ from django.utils import timezone
 from django_filters.utils import translate_validation
 
 from accounts.models import Author, City
-from bookstore.compiled import CompiledQuery, Param
+from core.compiled import CompiledQuery, Param
 from reservations.models import Reservation
 
 from .filters import MAX_ID, RANKED_HITS, BookFilter, stable_search_order
@@ -52,7 +52,7 @@ COUNT_COUNTED_BELOW_ESTIMATE = COUNT_EXACT_UP_TO
 # end, and at most this long.
 CATALOG_PAGE_MAX_SECONDS = 300
 # Query parameters that do not change which books a list holds.
-PAGE_PARAMETERS = ("page", "page_size", "ordering")
+SAME_BOOKS_PARAMETERS = ("page", "page_size", "ordering")
 # What a list can be filtered or ordered by that is computed per book (with_availability).
 AVAILABILITY_FIELDS = ("available_units", "queue_length")
 
@@ -246,7 +246,7 @@ def book_count(books: QuerySet[Book], filters: Mapping[str, str]) -> int:
 
 
 def _selecting(filters: Mapping[str, str]) -> dict[str, str]:
-    return {name: value for name, value in filters.items() if name not in PAGE_PARAMETERS}
+    return {name: value for name, value in filters.items() if name not in SAME_BOOKS_PARAMETERS}
 
 
 def count_is_exact(count: int, filters: Mapping[str, str]) -> bool:
@@ -535,7 +535,7 @@ def _page_authors(**ids: int) -> QuerySet:
 
 
 class _PageQueries(dict):
-    """The compiled queries of a page of `size` rows, made on first use (bookstore.compiled).
+    """The compiled queries of a page of `size` rows, made on first use (core.compiled).
 
     One pair per page size, since an ``IN`` list's length is in the SQL: a shorter page
     binds 0, which no book has, in the places it does not fill.
@@ -593,7 +593,7 @@ def _authors_of_book(pk: int) -> QuerySet[Author]:
 # The book page and books/{id}/ read one book that nobody may have opened for a while (the
 # cache misses): building and compiling the list's correlated subqueries and the authors'
 # prefetch for one row was most of the request (about 3.3 of 5 ms of CPU at 100k books).
-# Compiled once per thread instead (bookstore.compiled), from the same QuerySets (issue 15).
+# Compiled once per thread instead (core.compiled), from the same QuerySets (issue 15).
 BOOK_DETAIL_QUERY = CompiledQuery(_book_with_availability, pk=Param("pk", 0), now=Param("now", timezone.now()))
 BOOK_AUTHORS_QUERY = CompiledQuery(_authors_of_book, pk=Param("pk", 0))
 

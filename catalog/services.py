@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from accounts.models import Author, User
 from accounts.permissions import is_admin, is_author
-from bookstore.exceptions import NotAllowed
-from bookstore.transactions import atomic_with_retry
+from core.exceptions import NotAllowed
+from core.transactions import atomic_with_retry
 from reservations.services import lock_book, set_book_units
 
 from .models import Book, Genre

@@ -23,13 +23,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Tier
+from accounts.pages import customer_page
 from accounts.permissions import is_customer
-from accounts.views import add_validation_errors, customer_page, local_time, toman
 from billing.exceptions import InsufficientFunds
-from billing.services import MIN_CHARGE
 from billing.views import wallet_charge_url
-from bookstore.api import StandardPagination
-from bookstore.exceptions import DomainError
+from core.api import StandardPagination
+from core.exceptions import DomainError
+from core.formatting import local_time, toman
+from core.pages import add_validation_errors
 from reservations.exceptions import InvalidDays
 from reservations.models import Status
 from reservations.pricing import discount_percent
@@ -144,8 +145,7 @@ def book_reserve_view(request: HttpRequest, pk: int) -> HttpResponse:
     except InsufficientFunds as error:
         messages.error(
             request,
-            f"{error.message} Charge at least {toman(max(error.shortfall, MIN_CHARGE))}, "
-            f"then reserve “{book.title}” again.",
+            f"{error.message} Charge at least {toman(error.suggested_charge)}, then reserve “{book.title}” again.",
         )
         return redirect(wallet_charge_url(error.shortfall, reverse("book-detail", args=[pk])))
     except DomainError as error:

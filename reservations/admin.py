@@ -2,8 +2,8 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
-from bookstore.exceptions import DomainError
-from bookstore.read_only_admin import ReadOnlyModelAdmin
+from core.exceptions import DomainError
+from core.read_only_admin import ReadOnlyModelAdmin
 
 from . import services
 from .models import Reservation

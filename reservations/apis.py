@@ -1,7 +1,7 @@
 """Reservations API: reserve, list, return, leave the queue, admin end, holders (R1–R16, R25).
 
 Each view parses its input, calls one reservation service or selector and renders the
-result; domain errors go to the one exception handler (``bookstore.api.exception_handler``).
+result; domain errors go to the one exception handler (``core.api.exception_handler``).
 
 Decisions where SPEC is silent:
 - A reservation is found only among those the user may see: a customer's own, or any for
@@ -37,17 +37,18 @@ from rest_framework.views import APIView
 
 from accounts.models import Tier
 from accounts.permissions import IsAdmin, IsCustomer, is_admin
-from billing.apis import (
+from billing.apis import InsufficientFundsErrorSerializer
+from catalog.filters import MAX_ID
+from catalog.models import Book
+from core.api import (
     NOT_AUTHENTICATED,
-    PAGE_PARAMETERS,
-    InsufficientFundsErrorSerializer,
+    PAGE_QUERY_PARAMETERS,
+    StandardPagination,
+    StrictInputSerializer,
     ValidationErrorSerializer,
     error,
 )
-from bookstore.api import StandardPagination, StrictInputSerializer
-from bookstore.compiled import CompiledQuery, Param
-from catalog.filters import MAX_ID
-from catalog.models import Book
+from core.compiled import CompiledQuery, Param
 
 from .models import EndReason, Reservation, Status
 from .selectors import QueuePlace, holders_and_queue, queue_place, queue_places, reservation_list
@@ -163,7 +164,7 @@ def _any_reservation(pk: int) -> QuerySet[Reservation]:
     return reservation_list().select_related("customer").filter(pk=pk)[:1]
 
 
-# Compiled once per thread (bookstore.compiled): every return and detail reads one.
+# Compiled once per thread (core.compiled): every return and detail reads one.
 _OWN_RESERVATION = CompiledQuery(_own_reservation, pk=Param("pk", 0), customer=Param("customer", 0))
 _ANY_RESERVATION = CompiledQuery(_any_reservation, pk=Param("pk", 0))
 
@@ -210,7 +211,7 @@ class ReservationListCreateApi(APIView):
     @extend_schema(
         summary="List reservations: my own, or everyone's for an admin",
         tags=["reservations"],
-        parameters=[FilterSerializer, *PAGE_PARAMETERS],
+        parameters=[FilterSerializer, *PAGE_QUERY_PARAMETERS],
         responses={
             200: ReservationOutputSerializer(many=True),
             400: error("`invalid`: unknown status.", ValidationErrorSerializer),

@@ -1,6 +1,6 @@
 """Refusals of the reservation rules, each with the stable code the API returns (R26)."""
 
-from bookstore.exceptions import Conflict, DomainError, InvalidInput, NotAllowed
+from core.exceptions import Conflict, DomainError, InvalidInput, NotAllowed
 
 
 class SubscriptionRequired(NotAllowed):

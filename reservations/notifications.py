@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from accounts.services import notify
-from bookstore.formatting import local_time
+from core.formatting import local_time
 
 from .models import Reservation
 

@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import Customer
 from billing.models import WalletTransaction
-from bookstore.compiled import CompiledQuery, Param
+from core.compiled import CompiledQuery, Param
 
 from .models import Reservation
 
@@ -69,7 +69,7 @@ def history_parameters(customer_id: int, now: datetime) -> dict[str, object]:
     }
 
 
-# Placeholders of the compiled queries that read a customer's history (bookstore.compiled).
+# Placeholders of the compiled queries that read a customer's history (core.compiled).
 HISTORY_PARAMS = {
     "customer": Param("customer", 0),
     "now": Param("now", datetime.now(UTC)),

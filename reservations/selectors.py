@@ -9,8 +9,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import Customer, Tier
-from bookstore.compiled import CompiledQuery, Param
 from catalog.models import Book
+from core.compiled import CompiledQuery, Param
 
 from .models import DAY, Reservation, Status
 from .pricing import quote
@@ -202,7 +202,7 @@ def _loan_ends(book: int, now: datetime) -> QuerySet:
     )
 
 
-# The answer to every reserve that queues (bookstore.compiled): counted and summed in the
+# The answer to every reserve that queues (core.compiled): counted and summed in the
 # database, where reading the queue's entries into Python cost a millisecond per thousand.
 _AHEAD_QUERY = CompiledQuery(
     _ahead_in_queue,

@@ -21,11 +21,11 @@ from accounts.services import notify
 from billing.exceptions import InsufficientFunds
 from billing.models import TransactionKind
 from billing.services import debit_wallet, lock_customer
-from bookstore.compiled import CompiledInsert, CompiledQuery, CompiledUpdate, Param
-from bookstore.formatting import local_time
-from bookstore.transactions import atomic_with_retry
 from catalog.models import Book
 from catalog.selectors import catalog_changed
+from core.compiled import CompiledInsert, CompiledQuery, CompiledUpdate, Param
+from core.formatting import local_time
+from core.transactions import atomic_with_retry
 
 from .exceptions import (
     AlreadyReserved,
@@ -51,7 +51,7 @@ def _locked_book(pk: int, *, skip_locked: bool) -> QuerySet[Book]:
 
 
 # The row locks and writes of every reserve and release, compiled once per thread
-# (bookstore.compiled): the same statements as the ORM's, without building them again.
+# (core.compiled): the same statements as the ORM's, without building them again.
 _BOOK_LOCK = {
     skip: CompiledQuery(lambda pk, skip=skip: _locked_book(pk, skip_locked=skip), pk=Param("pk", 0))
     for skip in (False, True)

@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Customer
-from accounts.views import customer_page
-from bookstore.exceptions import DomainError
+from accounts.pages import customer_page
+from core.exceptions import DomainError
 
 from .models import LIVE_STATUSES, Status
 from .selectors import queue_places, reservation_list

@@ -16,8 +16,8 @@ from accounts.models import Customer, Tier
 from billing.models import TransactionKind, WalletTransaction
 from billing.services import charge_wallet
 from billing.tests import gateways
-from bookstore.exceptions import DomainError
 from bookstore.tests.api_assertions import assert_error
+from core.exceptions import DomainError
 
 pytestmark = pytest.mark.django_db
 

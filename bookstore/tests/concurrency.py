@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from bookstore.exceptions import DomainError
+from core.exceptions import DomainError
 
 THREAD_TIMEOUT = 60  # seconds; a thread still running after this is reported as a deadlock
 

@@ -12,9 +12,9 @@ from accounts.models import Role, SmsDevice
 from accounts.services import notify
 from accounts.tests.factories import AuthorFactory, UserFactory
 from billing.services import buy_subscription
-from bookstore.admin_dashboard import daily_activity, longest_queues
-from bookstore.svg_charts import bar_chart, column_chart, nice_ticks
 from catalog.tests.factories import BookFactory
+from dashboard.charts import bar_chart, column_chart, nice_ticks
+from dashboard.views import daily_activity, longest_queues
 from reservations.models import EndReason, Reservation, Status
 from reservations.services import reserve
 

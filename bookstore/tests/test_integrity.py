@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from accounts.models import Customer, Tier, User
 from accounts.tests.factories import CustomerFactory, UserFactory
-from bookstore.owned_fields import models_with_owned_fields
 from catalog.models import Book
 from catalog.tests.factories import BookFactory
+from core.owned_fields import models_with_owned_fields
 
 NOW = timezone.now()
 

@@ -33,7 +33,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from billing.services import MAX_MONTHS, MIN_CHARGE
+from billing.rules import MIN_CHARGE
+from billing.services import MAX_MONTHS
 from bookstore.wsgi import application
 from catalog.tests.factories import make_isbn13
 

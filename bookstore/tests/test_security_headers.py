@@ -15,8 +15,8 @@ from django.test import Client
 
 from accounts.models import Role
 from accounts.tests.factories import UserFactory
-from bookstore.svg_charts import bar_chart, column_chart
 from catalog.tests.factories import BookFactory
+from dashboard.charts import bar_chart, column_chart
 
 pytestmark = pytest.mark.django_db
 

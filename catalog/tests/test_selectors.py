@@ -255,7 +255,7 @@ class TestSearch:
 
 
 def test_create_book_refuses_a_customer_R23():
-    from bookstore.exceptions import NotAllowed
+    from core.exceptions import NotAllowed
 
     customer_user = UserFactory(role=Role.CUSTOMER)
     with pytest.raises(NotAllowed):

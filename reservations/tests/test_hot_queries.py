@@ -2,7 +2,7 @@
 
 Each rule's condition is written once, as ORM code (ReservationQuerySet, the ledger's
 ``paid_between``, ``with_history``); the reserve and release paths run it compiled once
-per thread (bookstore.compiled). These tests compare the compiled answers with the same
+per thread (core.compiled). These tests compare the compiled answers with the same
 QuerySets evaluated by the ORM, and with the rules' own selectors, on mixed data.
 """
 

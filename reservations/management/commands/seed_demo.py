@@ -28,8 +28,8 @@ from accounts.models import Author, City, Customer, Notification, Role, Tier, Us
 from accounts.services import register_user
 from billing.models import WalletTransaction
 from billing.services import buy_subscription, charge_wallet, end_or_renew_subscriptions, set_auto_renew
-from bookstore.exceptions import DomainError
 from catalog.models import Book, Genre
+from core.exceptions import DomainError
 from reservations.models import Reservation
 from reservations.notifications import notify_ending_soon
 from reservations.services import (

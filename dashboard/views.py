@@ -1,6 +1,6 @@
 """The admin dashboard at /admin/dashboard/: reservations, queues and wallet revenue at a glance.
 
-Charts are drawn on the server as inline SVG (bookstore.svg_charts); the same numbers
+Charts are drawn on the server as inline SVG (dashboard.charts); the same numbers
 are listed in tables. Days are calendar days in the site's time zone (Asia/Tehran).
 
 Decisions where SPEC is silent:
@@ -28,7 +28,7 @@ from billing.models import TransactionKind, WalletTransaction
 from catalog.models import Book
 from reservations.models import Reservation, Status
 
-from .svg_charts import bar_chart, column_chart
+from .charts import bar_chart, column_chart
 
 WINDOW_DAYS = 30
 TOP_QUEUES = 10

@@ -9,13 +9,13 @@ from django.db.models.expressions import RawSQL
 
 from accounts.models import User
 from accounts.tests.factories import AuthorFactory, UserFactory
-from bookstore.compiled import CHECKED_WITH, CompiledQuery, Param
+from core.compiled import CHECKED_WITH, CompiledQuery, Param
 
 pytestmark = pytest.mark.django_db
 
 
 def test_django_is_the_version_the_mechanism_was_checked_with():
-    """On another minor version, read bookstore/compiled.py's list of internals again, then move CHECKED_WITH."""
+    """On another minor version, read core/compiled.py's list of internals again, then move CHECKED_WITH."""
     assert django.VERSION[:2] == CHECKED_WITH
 
 
@@ -158,7 +158,7 @@ def test_integer_placeholders_stay_within_small_integer_columns(make_book):
 
 def test_a_literal_equal_to_a_marker_is_not_taken_for_the_placeholder():
     """The query is compiled with two sets of markers, so only the placeholder's parameter moves."""
-    from bookstore.compiled import _marker_like
+    from core.compiled import _marker_like
 
     user = UserFactory()
     clash = _marker_like(0, 0, 0)  # the first placeholder's first marker, written as a literal
@@ -191,7 +191,7 @@ def row(model, pk) -> dict:
 
 
 def test_a_compiled_insert_writes_the_row_save_writes(make_customer, make_book, now):
-    from bookstore.compiled import CompiledInsert
+    from core.compiled import CompiledInsert
     from reservations.models import Reservation, Status
 
     book = make_book()
@@ -217,7 +217,7 @@ def test_a_compiled_insert_writes_the_row_save_writes(make_customer, make_book, 
 
 def test_a_compiled_update_writes_its_fields_only_and_counts_the_rows(make_customer):
     from accounts.models import Customer
-    from bookstore.compiled import CompiledUpdate
+    from core.compiled import CompiledUpdate
 
     customer = make_customer(balance=5_000)
     update = CompiledUpdate(Customer, ["balance"])
@@ -232,7 +232,7 @@ def test_a_compiled_update_writes_its_fields_only_and_counts_the_rows(make_custo
 
 def test_an_update_of_a_null_value_is_a_parameter_not_a_literal(make_customer, make_book, now):
     """Compiling with None would write NULL into the SQL for every later call."""
-    from bookstore.compiled import CompiledUpdate
+    from core.compiled import CompiledUpdate
     from reservations.models import Reservation, Status
 
     reservation = Reservation.objects.create(

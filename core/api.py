@@ -1,20 +1,18 @@
-"""What every API view shares: the one exception handler (R26) and pagination."""
-
-from typing import Any
+"""What every API view shares: the one exception handler (R26), pagination, OpenAPI error responses."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator as DjangoPaginator
+from django.db.models import QuerySet
 from django.http import Http404
-from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
-from rest_framework.views import set_rollback
-
-from billing.exceptions import InsufficientFunds
-from billing.services import MIN_CHARGE
+from rest_framework.views import APIView, set_rollback
 
 from .exceptions import DomainError
 
@@ -22,16 +20,6 @@ from .exceptions import DomainError
 # method_not_allowed, unsupported_media_type, token_not_valid...), except where the
 # SPEC names another (R26).
 RENAMED_CODES = {"throttled": "too_many_requests"}
-
-
-def _domain_error_body(error: DomainError) -> dict[str, Any]:
-    body = error.as_dict()
-    if isinstance(error, InsufficientFunds):
-        # R11: tell the client where to top up, with the amount filled in.
-        # Never below R17's minimum charge, or the link could not be followed.
-        amount = max(error.shortfall, MIN_CHARGE)
-        body["charge_url"] = f"{reverse('api:wallet-charge')}?amount={amount}"
-    return body
 
 
 def _code_of(exc: exceptions.APIException) -> str:
@@ -45,7 +33,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
         set_rollback()
         headers = {"Retry-After": str(exc.extra["retry_after"])} if "retry_after" in exc.extra else None
-        return Response(_domain_error_body(exc), status=exc.status, headers=headers)
+        return Response(exc.as_dict(), status=exc.status, headers=headers)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -180,12 +168,65 @@ class StandardPagination(PageNumberPagination):
         return Response({"count": count, "next": following, "previous": previous, "results": results})
 
 
+# For the OpenAPI schema (drf-spectacular) of every app's views.
+
+
+def error(description: str, serializer: type[serializers.Serializer] = ErrorSerializer) -> OpenApiResponse:
+    """Document an error response whose body is ``{"detail", "code", ...}``."""
+    return OpenApiResponse(response=serializer, description=description)
+
+
+def invalid(description: str) -> OpenApiResponse:
+    return error(description, ValidationErrorSerializer)
+
+
+NOT_AUTHENTICATED = error(
+    "`not_authenticated`: no access token; `token_not_valid`: a malformed or expired one; "
+    "`token_revoked`: one issued before an admin's revocation or of a login that ended (R22, R24)."
+)
+# The query parameters of every paginated list (StandardPagination), for extend_schema.
+PAGE_QUERY_PARAMETERS = [
+    OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1."),
+    OpenApiParameter("page_size", OpenApiTypes.INT, description="Items per page, at most 100."),
+]
+
+
+def paginated_page(
+    request: Request,
+    view: APIView,
+    items: QuerySet,
+    serializer_class: type[serializers.Serializer],
+    count: int | None = None,
+) -> tuple[Response, list]:
+    """One page of `items` as ``{count, next, previous, results}`` (SPEC section 4), with its rows."""
+    paginator = StandardPagination()
+    page = paginator.paginate_queryset(items, request, view=view, count=count)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data), page
+
+
+def paginated(
+    request: Request,
+    view: APIView,
+    items: QuerySet,
+    serializer_class: type[serializers.Serializer],
+    count: int | None = None,
+) -> Response:
+    """One page of `items` as ``{count, next, previous, results}`` (SPEC section 4)."""
+    return paginated_page(request, view, items, serializer_class, count)[0]
+
+
 __all__ = [
+    "NOT_AUTHENTICATED",
+    "PAGE_QUERY_PARAMETERS",
     "ErrorSerializer",
     "RateLimitedErrorSerializer",
     "StandardPagination",
     "StrictInputSerializer",
     "ValidationErrorSerializer",
+    "error",
     "exception_handler",
+    "invalid",
+    "paginated",
+    "paginated_page",
     "status",
 ]

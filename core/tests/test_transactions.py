@@ -6,7 +6,7 @@ import pytest
 from django.db import OperationalError, connection
 
 from accounts.tests.factories import CityFactory
-from bookstore.transactions import atomic_with_retry
+from core.transactions import atomic_with_retry
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

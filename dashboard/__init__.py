@@ -1,0 +1,1 @@
+"""The admin dashboard: reads every feature app, is read by none."""
