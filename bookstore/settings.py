@@ -101,6 +101,7 @@ LOCAL_APPS = [
     "billing",
     "catalog",
     "reservations",
+    "demo",
     "dashboard",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS

@@ -13,7 +13,7 @@ from accounts.models import Author, City, Customer, Notification, Role, Tier, Us
 from billing.models import TransactionKind, WalletTransaction
 from catalog.models import Book, Genre
 from conftest import ledger_sum
-from reservations.management.commands.seed_demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from demo.data import DEMO_ACCOUNTS, DEMO_PASSWORD
 from reservations.models import EndReason, Reservation, Status
 
 pytestmark = pytest.mark.django_db
