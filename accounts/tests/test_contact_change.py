@@ -2,48 +2,27 @@
 
 The attack: ``PATCH users/{id}/ {"phone": ...}`` with a stolen access token moved the
 login codes to the thief's phone, so a few minutes with the token owned the account for
-good. Now the phone and e-mail change in two steps, over the API and on the pages: the
-current password, then the code texted to the new phone (to the current phone for an
-e-mail); the old phone is told. The confirm that loses the race for its e-mail address
-to a twin signup is in test_bad_input.py.
+good. Now the phone and e-mail change in two steps: the current password, then the code
+texted to the new phone (to the current phone for an e-mail); the old phone is told.
+These are the API's tests and the race of two confirms; the pages are in
+test_contact_change_pages.py, the admin site in test_contact_change_admin.py. The confirm
+that loses the race for its e-mail address to a twin signup is in test_bad_input.py.
 """
 
-import re
 from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from accounts.exceptions import ContactChangeExpired, WrongContactCode
-from accounts.models import ContactChange, Role, User
-from accounts.services import confirm_contact_change, issue_tokens, start_contact_change
-from accounts.tests.factories import UserFactory, user_change_form
+from accounts.models import ContactChange, User
+from accounts.services import confirm_contact_change, start_contact_change
+from accounts.tests.conftest import NEW_PHONE, OLD_PHONE, PASSWORD, code_sent_to, other_code, texts
+from accounts.tests.factories import UserFactory
 from bookstore.tests.api_assertions import assert_error, assert_invalid
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "correct horse battery staple"
-OLD_PHONE, NEW_PHONE = "+989121110001", "+989359990002"
-SMS_LINE = re.compile(r"^SMS to (\+\d+): (.*)$", re.MULTILINE)
-CODE = re.compile(r"code is (\d{6})")
-
-
-def texts(capsys) -> list[tuple[str, str]]:
-    """The (phone, message) pairs the console SMS backend printed since the last call."""
-    return SMS_LINE.findall(capsys.readouterr().out)
-
-
-def code_sent_to(phone: str, sent: list[tuple[str, str]]) -> str:
-    codes = [match.group(1) for to, message in sent if to == phone and (match := CODE.search(message))]
-    assert len(codes) == 1, sent
-    return codes[0]
-
-
-@pytest.fixture
-def user():
-    return UserFactory(username="sara", email="sara@example.com", phone=OLD_PHONE)
 
 
 def start(client, user, **body):
@@ -54,10 +33,6 @@ def confirm(client, user, change, code):
     return client.post(
         f"/api/v1/users/{user.pk}/contact-change/confirm/", {"change": str(change), "code": code}, format="json"
     )
-
-
-def other_code(code: str) -> str:
-    return "000000" if code != "000000" else "111111"
 
 
 # --- The attack -----------------------------------------------------------------------------
@@ -271,98 +246,6 @@ def test_codes_count_with_the_login_codes_R21(client_for, user, capsys):
     assert_error(start(client, user, phone="+989350000020"), 429, "too_many_requests")
 
 
-# --- Pages ----------------------------------------------------------------------------------
-
-
-def test_the_profile_shows_phone_and_email_without_fields_for_them(client, user):
-    from accounts.tests.test_pages import assert_page_basics
-
-    client.force_login(user)
-    html = assert_page_basics(client.get("/accounts/profile/"))
-    assert OLD_PHONE in html and "sara@example.com" in html
-    assert 'name="phone"' not in html and 'name="email"' not in html
-    assert 'href="/accounts/profile/contact/"' in html
-    response = client.post("/accounts/profile/", {"first_name": "Sara", "phone": NEW_PHONE, "email": "x@example.com"})
-    assert response.status_code == 302
-    user.refresh_from_db()
-    assert (user.first_name, user.phone, user.email) == ("Sara", OLD_PHONE, "sara@example.com")
-
-
-def test_a_new_phone_on_the_pages(client, user, capsys, django_capture_on_commit_callbacks):
-    from accounts.tests.test_pages import assert_page_basics, text_of
-
-    client.force_login(user)
-    assert_page_basics(client.get("/accounts/profile/contact/"))
-    response = client.post("/accounts/profile/contact/", {"phone": "+98 935 999 0002", "password": PASSWORD})
-    assert response.status_code == 302 and response["Location"] == "/accounts/profile/contact/code/"
-    code = code_sent_to(NEW_PHONE, texts(capsys))
-    page = client.get("/accounts/profile/contact/code/")
-    assert_page_basics(page)
-    assert "We sent a 6-digit code to +98…02." in text_of(page) and NEW_PHONE in text_of(page)
-    user.refresh_from_db()
-    assert user.phone == OLD_PHONE
-
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/accounts/profile/contact/code/", {"code": code})
-    assert response.status_code == 302 and response["Location"] == "/accounts/profile/"
-    profile = client.get("/accounts/profile/")
-    assert profile.status_code == 200  # this session stays logged in
-    assert f"Your phone number is now {NEW_PHONE}." in text_of(profile)
-    user.refresh_from_db()
-    assert user.phone == NEW_PHONE and user.tokens_revoked_at is not None
-    assert [to for to, _ in texts(capsys)] == [OLD_PHONE]
-
-
-def test_a_new_email_on_the_pages(client, user, capsys):
-    client.force_login(user)
-    response = client.post("/accounts/profile/contact/", {"email": "sara2@example.com", "password": PASSWORD})
-    assert response.status_code == 302
-    code = code_sent_to(OLD_PHONE, texts(capsys))
-    assert client.post("/accounts/profile/contact/code/", {"code": code}).status_code == 302
-    user.refresh_from_db()
-    assert user.email == "sara2@example.com"
-
-
-def test_the_pages_show_a_wrong_password_and_a_wrong_code(client, user, capsys):
-    from accounts.tests.test_pages import text_of
-
-    client.force_login(user)
-    wrong = client.post("/accounts/profile/contact/", {"phone": NEW_PHONE, "password": "nope"})
-    assert wrong.status_code == 400 and "This is not your current password." in text_of(wrong)
-    neither = client.post("/accounts/profile/contact/", {"password": PASSWORD})
-    assert neither.status_code == 400 and "Give either a new phone number or a new e-mail address." in text_of(neither)
-    client.post("/accounts/profile/contact/", {"phone": NEW_PHONE, "password": PASSWORD})
-    code = code_sent_to(NEW_PHONE, texts(capsys))
-    bad = client.post("/accounts/profile/contact/code/", {"code": other_code(code)})
-    assert bad.status_code == 400 and "The code is not correct." in text_of(bad)
-    user.refresh_from_db()
-    assert user.phone == OLD_PHONE
-
-
-def test_an_expired_code_on_the_page_sends_you_back_to_start(client, user, capsys):
-    from accounts.tests.test_pages import text_of
-
-    client.force_login(user)
-    client.post("/accounts/profile/contact/", {"phone": NEW_PHONE, "password": PASSWORD})
-    code = code_sent_to(NEW_PHONE, texts(capsys))
-    ContactChange.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-    response = client.post("/accounts/profile/contact/code/", {"code": code})
-    assert response.status_code == 302 and response["Location"] == "/accounts/profile/contact/"
-    assert "expired" in text_of(client.get("/accounts/profile/contact/"))
-    assert client.get("/accounts/profile/contact/code/")["Location"] == "/accounts/profile/contact/"
-
-
-def test_the_code_page_without_a_change_sends_you_to_step_one(client, user):
-    client.force_login(user)
-    response = client.get("/accounts/profile/contact/code/")
-    assert response.status_code == 302 and response["Location"] == "/accounts/profile/contact/"
-
-
-def test_the_contact_pages_need_a_login(client):
-    assert client.get("/accounts/profile/contact/")["Location"].startswith("/accounts/login/")
-    assert client.get("/accounts/profile/contact/code/")["Location"].startswith("/accounts/login/")
-
-
 # --- Races (PostgreSQL) ---------------------------------------------------------------------
 
 needs_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="the race needs PostgreSQL")
@@ -386,51 +269,3 @@ def test_two_confirms_of_one_change_at_once_apply_it_once(user, capsys):
     assert isinstance(refusal, ContactChangeExpired)
     assert User.objects.get(pk=user.pk).phone == NEW_PHONE
     assert [to for to, _ in texts(capsys)] == [OLD_PHONE]  # the old phone told once
-
-
-# --- The admin site is a writer too -------------------------------------------------
-
-
-def _admin_saves_contact(user, **changes):
-    from django.test import Client
-
-    admin = UserFactory(role=Role.ADMIN)
-    client = Client()
-    client.force_login(admin)
-    return client.post(f"/admin/accounts/user/{user.pk}/change/", user_change_form(user, **changes))
-
-
-def test_a_phone_an_admin_sets_tells_the_old_phone_and_ends_the_tokens(capfd, django_capture_on_commit_callbacks):
-    user = UserFactory(phone="+989121110001")
-    tokens = issue_tokens(user)
-    capfd.readouterr()
-    with django_capture_on_commit_callbacks(execute=True):
-        response = _admin_saves_contact(user, phone="+989121110002")
-    assert response.status_code == 302
-    user.refresh_from_db()
-    assert user.phone == "+989121110002"
-    out = capfd.readouterr().out
-    assert "SMS to +989121110001: Your Bookstore phone number was changed to" in out
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
-    assert api.get("/api/v1/me/").json()["code"] == "token_revoked"
-
-
-def test_an_email_an_admin_sets_tells_the_phone_and_revokes_nothing(capfd, django_capture_on_commit_callbacks):
-    user = UserFactory(phone="+989121110003")
-    tokens = issue_tokens(user)
-    capfd.readouterr()
-    with django_capture_on_commit_callbacks(execute=True):
-        assert _admin_saves_contact(user, email="new.address@example.com").status_code == 302
-    assert "SMS to +989121110003: Your Bookstore e-mail address was changed to" in capfd.readouterr().out
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
-    assert api.get("/api/v1/me/").status_code == 200
-
-
-def test_an_admin_saving_other_fields_tells_no_one(capfd, django_capture_on_commit_callbacks):
-    user = UserFactory()
-    capfd.readouterr()
-    with django_capture_on_commit_callbacks(execute=True):
-        assert _admin_saves_contact(user, first_name="Sara").status_code == 302
-    assert "SMS to" not in capfd.readouterr().out
