@@ -417,9 +417,7 @@ class CustomerDetailApi(APIView):
         data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         if "auto_renew" in data.validated_data:
-            from billing.services import set_auto_renew
-
-            set_auto_renew(customer=customer, enabled=data.validated_data["auto_renew"])
+            services.set_auto_renew(customer=customer, enabled=data.validated_data["auto_renew"])
         return Response(CustomerOutput(customer).data)
 
 

@@ -190,3 +190,13 @@ class AuthorProfileForm(forms.Form):
 
     def clean_bank_account_number(self) -> str:
         return strip_separators(self.cleaned_data["bank_account_number"]).upper()
+
+
+class AutoRenewForm(forms.Form):
+    """Auto-renew of a customer's subscription (R20)."""
+
+    auto_renew = forms.BooleanField(
+        label="Renew my subscription automatically",
+        required=False,
+        help_text="When it ends, one more month is paid from the wallet if it can pay; else you go back to Free.",
+    )

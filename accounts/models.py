@@ -69,6 +69,7 @@ TIER_RULES: dict[str, TierRule] = {
     Tier.PREMIUM: TierRule(max_days=14, max_active=10, monthly_price=200_000, queue_priority=True),
 }
 MAX_RESERVATION_DAYS = max(rule.max_days for rule in TIER_RULES.values())
+QUEUE_PRIORITY_TIERS = tuple(tier for tier, rule in TIER_RULES.items() if rule.queue_priority)
 
 
 class UserManager(DjangoUserManager):
@@ -298,6 +299,16 @@ class Customer(ServiceOwnedFields):
     def rule_at(self, now: datetime | None = None) -> TierRule | None:
         """Return the rules of the paid tier in force, or None for Free (R1)."""
         return TIER_RULES.get(self.tier_at(now))
+
+    def has_queue_priority(self, now: datetime) -> bool:
+        """Whether the tier in force at `now` puts this customer ahead in queues (R12, `TierRule.queue_priority`)."""
+        rule = self.rule_at(now)
+        return rule is not None and rule.queue_priority
+
+    @staticmethod
+    def queue_priority_q(now: datetime, prefix: str = "") -> Q:
+        """``has_queue_priority(now)`` as a condition on customers reached through `prefix` (``"customer__"``)."""
+        return Q(**{f"{prefix}tier__in": QUEUE_PRIORITY_TIERS, f"{prefix}subscription_ends_at__gt": now})
 
     def clean(self) -> None:
         if self.tier != Tier.FREE and self.subscription_ends_at is None:

@@ -16,6 +16,8 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from core.updates import set_fields
+
 from .authentication import FAMILY_CLAIM, REVOCATION_CLAIM, issued_before_cutoff, revocation_stamp
 from .exceptions import (
     CannotRevokeAdmin,
@@ -225,11 +227,10 @@ def revoke_tokens(*, user: User, now: datetime | None = None) -> None:
 @transaction.atomic
 def close_account(*, user: User, now: datetime | None = None) -> None:
     """Deactivate the account and its tokens; the ledger and history stay, as money records must."""
-    from reservations.models import Reservation
-
     now = now or timezone.now()
-    # A loan past its end holds nothing, even before the worker ends it (R16).
-    if hasattr(user, "customer") and Reservation.objects.filter(customer=user.customer).live_at(now).exists():
+    # A loan past its end holds nothing, even before the worker ends it (R16). The
+    # reservations app sits above this one: its rows are reached through the relation.
+    if hasattr(user, "customer") and user.customer.reservations.live_at(now).exists():
         raise HasLiveReservations()
     set_user_active(user=user, active=False, now=now)
 
@@ -255,19 +256,10 @@ def update_user(*, user: User, **fields) -> User:
     confirm_contact_change (issue 14, item 4). Only the fields given are written: `user`
     was read without a lock, and a full save would also write what it read of the rest (R27).
     """
-    allowed = {"first_name", "last_name"}
-    if unknown := set(fields) - allowed:
-        raise ValueError(f"Not editable here: {sorted(unknown)}")
-    if not fields:
-        return user
-    for name, value in fields.items():
-        setattr(user, name, value)
-    user.full_clean()
-    user.save(update_fields=[*fields])
-    if {"first_name", "last_name"} & set(fields) and hasattr(user, "author"):
-        from catalog.models import Book
-
-        Book.objects.filter(authors=user.author).refresh_search_documents()  # names are searchable
+    if changed := set_fields(user, fields, allowed={"first_name", "last_name"}):
+        user.save(update_fields=changed)
+        if hasattr(user, "author"):
+            user.author.books.refresh_search_documents()  # authors' names are searchable
     return user
 
 
@@ -386,14 +378,16 @@ def confirm_contact_change(*, user: User, change_id, code: str, now: datetime | 
 @transaction.atomic
 def update_author(*, author: Author, **fields) -> Author:
     """Change an author's own profile (R23)."""
-    allowed = {"city", "goodreads_link", "bank_account_number", "bio"}
-    if unknown := set(fields) - allowed:
-        raise ValueError(f"Not editable here: {sorted(unknown)}")
-    for name, value in fields.items():
-        setattr(author, name, value)
-    author.full_clean()
-    author.save()
+    if changed := set_fields(author, fields, allowed={"city", "goodreads_link", "bank_account_number", "bio"}):
+        author.save(update_fields=changed)
     return author
+
+
+def set_auto_renew(*, customer: Customer, enabled: bool) -> Customer:
+    """Turn auto-renew on or off: a customer's own choice, which billing's renewal reads (R20)."""
+    customer.auto_renew = bool(enabled)
+    customer.save(update_fields=["auto_renew"])
+    return customer
 
 
 def check_current_password(*, user: User, password: str, field: str) -> None:

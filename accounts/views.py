@@ -38,6 +38,7 @@ from . import services
 from .exceptions import ContactChangeExpired, ContactChangeNotFound, TooManyRequests
 from .forms import (
     AuthorProfileForm,
+    AutoRenewForm,
     CodeForm,
     ContactChangeForm,
     ContactForm,
@@ -179,9 +180,6 @@ def profile_view(request: HttpRequest) -> HttpResponse:
 
     The phone and e-mail are shown here and change on their own pages (contact_change_view).
     """
-    from billing.forms import AutoRenewForm
-    from billing.services import set_auto_renew
-
     user = User.objects.select_related("customer", "author__city").get(pk=request.user.pk)
     data = request.POST if request.method == "POST" else None
     contact_form = ContactForm(data, initial={name: getattr(user, name) for name in ("first_name", "last_name")})
@@ -218,7 +216,7 @@ def profile_view(request: HttpRequest) -> HttpResponse:
                             **{name: author_form.cleaned_data[name] for name in author_form.changed_data},
                         )
                     if renew_form is not None and renew_form.changed_data:
-                        set_auto_renew(customer=user.customer, enabled=renew_form.cleaned_data["auto_renew"])
+                        services.set_auto_renew(customer=user.customer, enabled=renew_form.cleaned_data["auto_renew"])
             except ValidationError as error:
                 add_validation_errors(failed_form, error)
             else:

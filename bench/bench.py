@@ -17,7 +17,7 @@ The rows, in the order they run:
   books through the ORM (``bench/calibration.py``) at 20 clients, on its own gunicorn.
 - Cache bypassed (issue 15, item 4), on a second gunicorn started with
   ``CATALOG_CACHE=off``: every book list page and every filtered or searched count is
-  built from the database on every request (``catalog.selectors._catalog_cache_on``; the
+  built from the database on every request (``catalog.cache.catalog_cache_on``; the
   whole catalog's count, which changes only when books come or go, is still kept), at
   20 clients. ``search_words_nocache_20``: ``GET books/?search=w`` for 1,000 words drawn
   from the generated titles and descriptions, from the most common to the rarest;

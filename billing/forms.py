@@ -57,13 +57,3 @@ class SubscriptionChoiceForm(forms.Form):
         choices=[(months, f"{months} month{'s' if months != 1 else ''}") for months in range(1, MAX_MONTHS + 1)],
         initial=1,
     )
-
-
-class AutoRenewForm(forms.Form):
-    """Auto-renew of a customer's subscription (R20)."""
-
-    auto_renew = forms.BooleanField(
-        label="Renew my subscription automatically",
-        required=False,
-        help_text="When it ends, one more month is paid from the wallet if it can pay; else you go back to Free.",
-    )

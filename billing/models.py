@@ -28,9 +28,13 @@ PAID_KINDS = (TransactionKind.RESERVATION, TransactionKind.SUBSCRIPTION, Transac
 
 
 class WalletTransactionQuerySet(models.QuerySet):
+    def paid(self):
+        """What R7 counts as paid (and the dashboard as revenue): reservation and subscription debits, refunds."""
+        return self.filter(kind__in=PAID_KINDS)
+
     def paid_between(self, since: datetime, until: datetime):
-        """What R7 counts as paid from `since` to `until`: reservation and subscription debits, refunds."""
-        return self.filter(kind__in=PAID_KINDS, created_at__gte=since, created_at__lte=until)
+        """``paid()`` from `since` to `until`, both included (R7's window)."""
+        return self.paid().filter(created_at__gte=since, created_at__lte=until)
 
 
 class WalletTransaction(models.Model):

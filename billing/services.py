@@ -220,8 +220,8 @@ def charge_wallet(
     retries after a timeout charge once. Call it outside a transaction: the claim must be
     committed before the gateway call, and no lock may be held across it.
     """
-    amount = _validate_charge_amount(amount)
     key = _validate_idempotency_key(idempotency_key)
+    amount = _validate_charge_amount(amount)
     gateway = get_gateway()  # a misconfigured gateway fails here, before anything is claimed
     claim = _claim(customer=customer, amount=amount, key=key, at=timezone.now())
     if claim.status == ChargeStatus.APPROVED:
@@ -324,13 +324,6 @@ def buy_subscription(
     locked.save(update_fields=["tier", "subscription_ends_at"])
     customer.refresh_from_db()
     return purchase
-
-
-def set_auto_renew(*, customer: Customer, enabled: bool) -> Customer:
-    """Turn auto-renew on or off (R20)."""
-    customer.auto_renew = bool(enabled)
-    customer.save(update_fields=["auto_renew"])
-    return customer
 
 
 def _end_or_renew(customer_id: int, now: datetime) -> str | None:

@@ -25,17 +25,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.forms import AutoRenewForm
 from accounts.models import TIER_RULES, Customer, Tier
 from accounts.pages import customer_page
+from accounts.services import set_auto_renew
 from core.exceptions import DomainError
 from core.formatting import local_time, toman
 from core.pages import safe_next
 
 from .exceptions import ChargeInProgress, InsufficientFunds, InvalidAmount, OfferChanged, PaymentGatewayUnavailable
-from .forms import AutoRenewForm, ChargeForm, ChargePrefillForm, SubscriptionChoiceForm
+from .forms import ChargeForm, ChargePrefillForm, SubscriptionChoiceForm
 from .models import WalletTransaction
 from .rules import MIN_CHARGE, suggested_charge
-from .services import buy_subscription, charge_wallet, offer_state, quote_subscription, set_auto_renew
+from .services import buy_subscription, charge_wallet, offer_state, quote_subscription
 
 LEDGER_PER_PAGE = 20
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"))),
     # Customer and visitor pages: the catalog is the home page.
     path("", include("catalog.urls")),
+    path("", include("reservations.book_urls")),
     path("reservations/", include("reservations.urls")),
     path("", include("billing.urls")),
     path("admin/login/", account_views.admin_login_redirect),

@@ -49,6 +49,7 @@ from core.api import (
 )
 from reservations.services import delete_book
 
+from .cache import cached_book_page
 from .filters import MAX_ID, ORDERING_FIELDS, RANKED_HITS, SEARCH_MAX_LENGTH
 from .models import Book, Genre
 from .selectors import (
@@ -56,7 +57,6 @@ from .selectors import (
     book_detail,
     book_get,
     book_page,
-    cached_book_page,
     city_list,
     genre_list,
     page_fresh_until,

@@ -1,9 +1,6 @@
-"""Forms of the catalog pages: the search and filters, and the reserve form (R4)."""
+"""Forms of the catalog pages: the search and its filters."""
 
 from django import forms
-
-from accounts.models import TierRule
-from reservations.pricing import base_price
 
 from .filters import SEARCH_MAX_LENGTH
 from .selectors import genre_list
@@ -34,22 +31,3 @@ class CatalogFilterForm(forms.Form):
             "available": "true" if data["available"] else "",
         }
         return {name: value for name, value in filters.items() if value}
-
-
-class ReserveForm(forms.Form):
-    """Days to reserve, offered up to the tier's maximum; the service checks the range (R4)."""
-
-    days = forms.IntegerField(
-        label="Days",
-        widget=forms.Select,
-        error_messages={"required": "Choose the number of days.", "invalid": "Days must be a whole number."},
-    )
-
-    def __init__(self, *args, rule: TierRule | None = None, discount: int = 0, **kwargs):
-        super().__init__(*args, **kwargs)
-        max_days = rule.max_days if rule else 0
-        choices = []
-        for days in range(1, max_days + 1):
-            price = base_price(days) * (100 - discount) // 100
-            choices.append((days, f"{days} day{'s' if days != 1 else ''} · {price:,} toman"))
-        self.fields["days"].widget.choices = choices

@@ -8,7 +8,10 @@ from django.utils.text import slugify
 from stdnum import isbn as stdnum_isbn
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
+from core.compiled import CompiledIncrement, CompiledQuery, Param
 from core.owned_fields import ServiceOwnedFields
+
+from .cache import invalidate_catalog_cache
 
 
 def validate_isbn(value: str) -> None:
@@ -106,7 +109,13 @@ class BookQuerySet(models.QuerySet):
         for book in books:
             book.search_document = book.build_search_document()
         Book.objects.bulk_update(books, ["search_document"], batch_size=500)
+        invalidate_catalog_cache()
         return len(books)
+
+    def take_back(self, count: int) -> int:
+        """Implements R9 for many books at once: `count` fewer units on loan in each (an F() update)."""
+        invalidate_catalog_cache()
+        return self.update(units_on_loan=F("units_on_loan") - count)
 
 
 class Book(ServiceOwnedFields):
@@ -184,6 +193,36 @@ class Book(ServiceOwnedFields):
         """Rebuild and store the search document, after the title, ISBN, text or authors change."""
         self.search_document = self.build_search_document()
         Book.objects.filter(pk=self.pk).update(search_document=self.search_document)
+        invalidate_catalog_cache()
+
+    def save(self, *args, **kwargs) -> None:
+        """Save; cached book lists go stale at commit, and their count when the book is new, withdrawn or back."""
+        came_or_went = self._state.adding or "withdrawn_at" in (kwargs.get("update_fields") or ())
+        super().save(*args, **kwargs)
+        invalidate_catalog_cache(books_added_or_deleted=came_or_went)
+
+    def delete(self, *args, **kwargs):
+        deleted = super().delete(*args, **kwargs)
+        invalidate_catalog_cache(books_added_or_deleted=True)
+        return deleted
+
+    def lend(self) -> None:
+        """Implements R9: one more unit of this book on loan, counted in its row.
+
+        An F() update, as django-oscar's ``StockRecord.allocate``: the database adds the
+        unit, so no write of a count read earlier can be lost, and the check constraint
+        ``book_not_oversold`` refuses a unit the book does not have. The caller holds the
+        row's lock (``lock_book``), so this copy's count stays the row's.
+        """
+        _ADD_UNITS_ON_LOAN.run(self.pk, 1)
+        self.units_on_loan += 1
+        invalidate_catalog_cache()
+
+    def take_back(self) -> None:
+        """Implements R9 and R13's start: a unit of this book comes back (``lend``'s inverse)."""
+        _ADD_UNITS_ON_LOAN.run(self.pk, -1)
+        self.units_on_loan -= 1
+        invalidate_catalog_cache()
 
     def clean_fields(self, exclude=None) -> None:
         # Strip separators first, so "978-0-306-40615-7" passes the 13-character limit.
@@ -197,3 +236,25 @@ class Book(ServiceOwnedFields):
                 {"units": f"{self.units_on_loan} units are on loan; units cannot go below that."},
                 code="units_below_on_loan",
             )
+
+
+# A loan's start and end, and every change to a book's loans and queue, compiled once per
+# thread (core.compiled): the same statements as the ORM's, without building them again.
+_ADD_UNITS_ON_LOAN = CompiledIncrement(Book, "units_on_loan")
+_BOOK_LOCK = {
+    skip: CompiledQuery(
+        lambda pk, skip=skip: Book.objects.select_for_update(skip_locked=skip).filter(pk=pk).order_by()[:1],
+        pk=Param("pk", 0),
+    )
+    for skip in (False, True)
+}
+
+
+def lock_book(book: Book | int, *, skip_locked: bool = False) -> Book | None:
+    """The book's row re-read under a row lock: None if it is gone, or locked and `skip_locked`.
+
+    The first lock of every change to a book, its loans and its queue (the lock order of
+    docs/architecture.md). It only locks: whoever then changes the book or its
+    reservations makes the cached lists stale where it writes.
+    """
+    return _BOOK_LOCK[skip_locked].first(pk=book if isinstance(book, int) else book.pk)

@@ -1,30 +1,16 @@
 """Reads of the catalog for pages and the API: genres, cities, books with their availability.
 
-The book list is served from the shared cache (Redis in production) under a *catalog
-version*: every change to a book or its reservations bumps the version when its
-transaction commits (``catalog_changed``), so the next request reads the database again.
-A cached page is also rebuilt when time alone changes it: a loan whose end has come
-frees its unit at once (R16), so a page keeps until the first loan of its books ends
-(``page_fresh_until``; ``CATALOG_CACHE_SECONDS`` for lists chosen or ordered by
-availability); one request rebuilds it while the others get the previous page for that
-moment. The version is read before the database, so a page built from data older than a
-commit is only ever stored under the version that commit made stale.
+Book list pages and counts are kept in the shared cache (``catalog.cache``, which says
+what makes them stale); this module builds them from the database.
 """
 
-import hashlib
 import json
-import logging
 import threading
-import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlencode
 
-from django.conf import settings
-from django.core.cache import cache, caches
-from django.core.cache.backends.db import BaseDatabaseCache
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -34,15 +20,10 @@ from accounts.models import Author, City
 from core.compiled import CompiledQuery, Param
 from reservations.models import Reservation
 
+from .cache import CATALOG_CACHE_SECONDS, cached_count
 from .filters import MAX_ID, RANKED_HITS, BookFilter, stable_search_order
 from .models import Book, Genre
 
-logger = logging.getLogger(__name__)
-
-CATALOG_VERSION_KEY = "catalog:version"
-# Bumped only when books are added or deleted: the count of the unfiltered list.
-CATALOG_COUNT_VERSION_KEY = "catalog:count-version"
-CATALOG_CACHE_SECONDS = 10
 # A list's count is exact up to this many books, then estimated (book_count); a list the
 # planner expects to hold more than COUNT_COUNTED_BELOW_ESTIMATE is not counted at all.
 COUNT_EXACT_UP_TO = RANKED_HITS
@@ -55,162 +36,6 @@ CATALOG_PAGE_MAX_SECONDS = 300
 SAME_BOOKS_PARAMETERS = ("page", "page_size", "ordering")
 # What a list can be filtered or ordered by that is computed per book (with_availability).
 AVAILABILITY_FIELDS = ("available_units", "queue_length")
-
-
-def _catalog_cache_on() -> bool:
-    """Whether book list pages and filtered counts use the cache (settings.CATALOG_CACHE).
-
-    Off (``CATALOG_CACHE=off``, for make bench's cache-bypassed rows), every page and the
-    count of every filtered or searched list are built from the database on every request,
-    neither read from nor written to the cache. The whole catalog's count is still kept: it
-    changes only when books are added or withdrawn, so a real cache miss finds it too.
-    """
-    return settings.CATALOG_CACHE
-
-
-def bump_catalog_version(*, books_added_or_deleted: bool = False) -> None:
-    """Make every cached book list stale now (and the list's count, if books came or went).
-
-    A cache that does not answer never fails the change that called this: it is logged,
-    and no page outlives CATALOG_CACHE_SECONDS anyway.
-    """
-    stamp = time.time_ns()  # never reused, even if Redis lost the key meanwhile
-    values = {CATALOG_VERSION_KEY: stamp}
-    if books_added_or_deleted:
-        values[CATALOG_COUNT_VERSION_KEY] = stamp
-
-    def write() -> None:
-        # One key (every reserve and return): a plain SET, not django-redis's pipeline.
-        if len(values) == 1:
-            cache.set(CATALOG_VERSION_KEY, stamp, timeout=None)
-        else:
-            cache.set_many(values, timeout=None)
-
-    try:
-        if isinstance(caches["default"], BaseDatabaseCache):
-            # The embedded default keeps the cache in the database: in a savepoint, so a
-            # failure there cannot abort the caller's transaction.
-            with transaction.atomic():
-                write()
-        else:
-            write()
-    except Exception:
-        logger.exception("Could not mark the cached catalog stale")
-
-
-class _BumpAtCommit:
-    """The bump that one transaction's ``catalog_changed`` calls leave for its commit.
-
-    It also remembers whether the transaction changed the catalog since it last bumped
-    the version for its own reads (``unread``): see ``_bump_for_own_reads``.
-    """
-
-    def __init__(self, books_added_or_deleted: bool):
-        self.books_added_or_deleted = books_added_or_deleted
-        self.unread = True
-
-    def __call__(self) -> None:
-        bump_catalog_version(books_added_or_deleted=self.books_added_or_deleted)
-
-
-def _pending_bumps(connection) -> list[tuple[set, _BumpAtCommit]]:
-    """This transaction's bumps waiting for its commit, with the savepoints each belongs to."""
-    return [
-        (savepoints, callback)
-        for savepoints, callback, _robust in connection.run_on_commit
-        if isinstance(callback, _BumpAtCommit)
-    ]
-
-
-def catalog_changed(*, books_added_or_deleted: bool = False) -> None:
-    """Call inside a transaction that changes books or reservations: cached lists go stale.
-
-    The version is bumped when the transaction commits, once however many changes it
-    made: a request that read the old version, and so the old rows, cached its page
-    under a version the commit leaves behind. The transaction's own reads of the cache
-    (``cached_book_page``, ``book_count``) bump it first, so they never get a page
-    made before its change; a transaction that changes and never reads (a reserve)
-    costs one bump.
-    """
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        bump_catalog_version(books_added_or_deleted=books_added_or_deleted)
-        return
-    # A bump registered outside every savepoint still open runs at commit whatever part
-    # of the transaction rolls back, and so does this change: it covers this change.
-    open_savepoints = set(connection.savepoint_ids)
-    for savepoints, pending in _pending_bumps(connection):
-        if savepoints <= open_savepoints and (pending.books_added_or_deleted or not books_added_or_deleted):
-            pending.unread = True
-            return
-    transaction.on_commit(_BumpAtCommit(books_added_or_deleted), robust=True)
-
-
-def _bump_for_own_reads() -> None:
-    """Bump the version now if this transaction changed the catalog since its last read."""
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        return
-    unread = [pending for _savepoints, pending in _pending_bumps(connection) if pending.unread]
-    if unread:
-        bump_catalog_version(books_added_or_deleted=any(pending.books_added_or_deleted for pending in unread))
-        for pending in unread:
-            pending.unread = False
-
-
-def _key(prefix: str, params: Mapping[str, str] | object, extra: str = "") -> str:
-    items = sorted(params.lists()) if hasattr(params, "lists") else sorted(params.items())
-    digest = hashlib.sha256(f"{extra}?{urlencode(items, doseq=True)}".encode()).hexdigest()[:32]
-    return f"catalog:{prefix}:{digest}"
-
-
-def _current(version_key: str, key: str) -> tuple[object, object | None]:
-    """The version under `version_key`, and the value at `key` if it was cached under it.
-
-    One round trip for both: each value is stored with the version it was made under
-    (``_store``), and one made under an older version is no value at all.
-    """
-    if version_key == CATALOG_VERSION_KEY and not _catalog_cache_on():
-        return None, None
-    found = cache.get_many([version_key, key])
-    version = found.get(version_key, 0)
-    entry = found.get(key)
-    return version, (entry[1] if entry is not None and entry[0] == version else None)
-
-
-def _store(key: str, version: object, value: object, timeout: float) -> None:
-    if version is None:  # the cache is off (_current)
-        return
-    cache.set(key, (version, value), timeout)
-
-
-def cached_book_page(params: Mapping[str, str], build: Callable[[], tuple[dict, datetime]], *, where: str = "") -> dict:
-    """The book list page for `params`, from the cache or made by `build()` and cached.
-
-    `build` returns the page and the moment time alone makes it stale (``page_fresh_until``).
-    `where` names what else the page depends on (the scheme and host of its next/previous links).
-    """
-    if not _catalog_cache_on():
-        return build()[0]
-    _bump_for_own_reads()
-    key = _key("page", params, where)
-    try:
-        version, entry = _current(CATALOG_VERSION_KEY, key)
-    except Exception:
-        logger.exception("The cache does not answer: building the book list page")
-        return build()[0]
-    now = time.time()
-    if entry is not None:
-        fresh_until, page = entry
-        # Past its time, one request rebuilds the page while the others keep the old one
-        # for the moment that takes, rather than all rebuilding it at once.
-        if now < fresh_until or not cache.add(f"{key}:rebuilding", 1, timeout=5):
-            return page
-    page, fresh_until = build()
-    lifetime = max(fresh_until.timestamp() - now, 0)
-    _store(key, version, (now + lifetime, page), lifetime + CATALOG_CACHE_SECONDS)
-    cache.delete(f"{key}:rebuilding")
-    return page
 
 
 def book_count(books: QuerySet[Book], filters: Mapping[str, str]) -> int:
@@ -227,22 +52,8 @@ def book_count(books: QuerySet[Book], filters: Mapping[str, str]) -> int:
     the stored search vector are close: 26,760 for 26,900 hits). The pages themselves never
     depend on the count (book_page).
     """
-    _bump_for_own_reads()
     selecting = _selecting(filters)
-    if selecting:
-        version_key, timeout = CATALOG_VERSION_KEY, CATALOG_CACHE_SECONDS
-    else:
-        version_key, timeout = CATALOG_COUNT_VERSION_KEY, 24 * 60 * 60
-    key = _key("count", selecting)
-    try:
-        version, count = _current(version_key, key)
-    except Exception:
-        logger.exception("The cache does not answer: counting the book list")
-        return _bounded_count(books.order_by().values("pk"), whole_catalog=not selecting)
-    if count is None:
-        count = _bounded_count(books.order_by().values("pk"), whole_catalog=not selecting)
-        _store(key, version, count, timeout)
-    return count
+    return cached_count(selecting, lambda: _bounded_count(books.order_by().values("pk"), whole_catalog=not selecting))
 
 
 def _selecting(filters: Mapping[str, str]) -> dict[str, str]:

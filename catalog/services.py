@@ -13,8 +13,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.dispatch import receiver
 from django.http import Http404
 from django.utils import timezone
 
@@ -22,10 +20,10 @@ from accounts.models import Author, User
 from accounts.permissions import is_admin, is_author
 from core.exceptions import NotAllowed
 from core.transactions import atomic_with_retry
-from reservations.services import lock_book, set_book_units
+from core.updates import set_fields
+from reservations.services import set_book_units
 
-from .models import Book, Genre
-from .selectors import catalog_changed
+from .models import Book, Genre, lock_book
 
 EDITABLE_FIELDS = ("title", "isbn", "price", "genre", "description")
 
@@ -76,7 +74,6 @@ def create_book(
     _save_checking_isbn(book)
     book.authors.set(chosen)
     book.refresh_search_document()
-    catalog_changed(books_added_or_deleted=True)
     return book
 
 
@@ -92,11 +89,8 @@ def update_book(*, book: Book, by: User, data: Mapping[str, Any], now: datetime 
     locked = lock_book(book)
     if locked is None:
         raise Http404("The book was deleted.")
-    changed = [field for field in EDITABLE_FIELDS if field in data]
-    for field in changed:
-        setattr(locked, field, data[field])
-    if changed:
-        locked.full_clean(exclude=["units"])
+    changes = {field: data[field] for field in EDITABLE_FIELDS if field in data}
+    if changed := set_fields(locked, changes, allowed=EDITABLE_FIELDS, exclude=["units"]):
         _save_checking_isbn(locked, update_fields=[*changed, "updated_at"])
     if "units" in data and data["units"] != locked.units:
         set_book_units(book=locked, units=data["units"], now=now)
@@ -115,17 +109,8 @@ def restore_book(*, book: Book) -> Book:
     if locked.is_withdrawn:
         locked.withdrawn_at = None
         locked.save(update_fields=["withdrawn_at", "updated_at"])
-        catalog_changed(books_added_or_deleted=True)
     book.withdrawn_at = None
     return locked
-
-
-@receiver(post_save, sender=Book, dispatch_uid="catalog_book_saved")
-@receiver(post_delete, sender=Book, dispatch_uid="catalog_book_deleted")
-@receiver(m2m_changed, sender=Book.authors.through, dispatch_uid="catalog_book_authors_changed")
-def _book_changed(sender, **kwargs) -> None:
-    """Any save of a book (the admin site's too) makes cached book lists stale at commit."""
-    catalog_changed(books_added_or_deleted=kwargs.get("created", False) or "origin" in kwargs)
 
 
 __all__ = ["create_book", "restore_book", "update_book"]

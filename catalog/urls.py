@@ -7,5 +7,4 @@ from . import views
 urlpatterns = [
     path("", views.catalog_view, name="catalog"),
     path("books/<int:pk>/", views.book_detail_view, name="book-detail"),
-    path("books/<int:pk>/reserve/", views.book_reserve_view, name="book-reserve"),
 ]

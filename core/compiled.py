@@ -44,7 +44,9 @@ per thread: each call prepares the fields' values as Django does
 (``field.pre_save()`` and ``field.get_db_prep_save()``) and runs the stored SQL through
 the connection's cursor (so query logging and ``CaptureQueriesContext`` see it). They
 send no ``pre_save``/``post_save`` signals: use them only for models nothing listens to
-(a test checks the ones used here).
+(a test checks the ones used here). :class:`CompiledIncrement` adds to one number of a
+row in the database (``filter(pk=pk).update(field=F(field) + by)``), so that no write
+of a value read earlier can be lost.
 """
 
 import copy
@@ -54,7 +56,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connections, models
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Value
 from django.db.models.sql import InsertQuery, UpdateQuery
 from django.db.transaction import TransactionManagementError
 
@@ -323,4 +325,29 @@ class CompiledUpdate(_CompiledWrite):
         values = [*self._values(obj, connection, add=False), obj.pk]
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
+            return cursor.rowcount
+
+
+class CompiledIncrement(_CompiledWrite):
+    """``Model.objects.filter(pk=pk).update(field=F(field) + by)``: one UPDATE by primary key."""
+
+    def __init__(self, model: type[models.Model], field: str, using: str = "default") -> None:
+        super().__init__(model, [field], using)
+
+    def _compile(self, connection) -> str:
+        query = UpdateQuery(self.model)
+        [field] = self.fields
+        query.add_update_fields([(field, None, F(field.name) + Value(0))])
+        query.add_filter("pk", 0)
+        sql, params = query.get_compiler(connection=connection).as_sql()
+        if len(params) != 2:
+            raise ValueError(f"{sql!r} does not take the amount to add and the key")
+        return sql
+
+    def run(self, pk: Any, by: int) -> int:
+        """Add `by` to the field of row `pk`; returns the rows changed (0 if it is gone)."""
+        connection = connections[self.using]
+        sql = self._sql(connection)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [by, pk])
             return cursor.rowcount

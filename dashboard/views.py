@@ -24,7 +24,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from billing.models import TransactionKind, WalletTransaction
+from billing.models import WalletTransaction
 from catalog.models import Book
 from reservations.models import Reservation, Status
 
@@ -32,7 +32,6 @@ from .charts import bar_chart, column_chart
 
 WINDOW_DAYS = 30
 TOP_QUEUES = 10
-REVENUE_KINDS = (TransactionKind.RESERVATION, TransactionKind.SUBSCRIPTION, TransactionKind.REFUND)
 # Who may open the dashboard: staff who may see reservations and the ledger.
 REQUIRED_PERMISSIONS = ("reservations.view_reservation", "billing.view_wallettransaction")
 
@@ -69,7 +68,8 @@ def daily_activity(*, now: datetime, days: int = WINDOW_DAYS) -> list[DayActivit
         .values_list("day", "count")
     )
     paid = dict(
-        WalletTransaction.objects.filter(created_at__gte=start, created_at__lt=end, kind__in=REVENUE_KINDS)
+        WalletTransaction.objects.paid()
+        .filter(created_at__gte=start, created_at__lt=end)
         .annotate(day=TruncDate("created_at", tzinfo=zone))
         .order_by()
         .values("day")

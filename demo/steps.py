@@ -23,9 +23,9 @@ from stdnum import ean, iban
 from stdnum import isbn as stdnum_isbn
 
 from accounts.models import Author, City, Customer, Notification, Role, User
-from accounts.services import register_user
+from accounts.services import register_user, set_auto_renew
 from billing.models import WalletTransaction
-from billing.services import buy_subscription, charge_wallet, end_or_renew_subscriptions, set_auto_renew
+from billing.services import buy_subscription, charge_wallet, end_or_renew_subscriptions
 from catalog.models import Book, Genre
 from core.exceptions import DomainError
 from demo.data import (

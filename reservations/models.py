@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
-from accounts.models import MAX_RESERVATION_DAYS, Tier
+from accounts.models import MAX_RESERVATION_DAYS, Customer
 
 from .exceptions import InvalidTransition
 
@@ -27,6 +27,12 @@ class Status(models.TextChoices):
 LIVE_STATUSES = (Status.QUEUED, Status.ACTIVE)
 ENDED_AFTER_ACTIVE = (Status.RETURNED, Status.EXPIRED, Status.ENDED_BY_ADMIN)
 ENDED_FROM_QUEUE = (Status.CANCELLED, Status.DROPPED)
+
+
+def queue_priority(customer: Customer, now: datetime) -> int:
+    """The `priority` that ``with_queue_priority(now)`` gives the customer's entries (R12)."""
+    return 0 if customer.has_queue_priority(now) else 1
+
 
 # The pipeline of allowed moves (SPEC section 2); anything else is a bug or a race.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -72,14 +78,13 @@ class ReservationQuerySet(models.QuerySet):
         return self.filter(status__in=(Status.ACTIVE, *ENDED_AFTER_ACTIVE), starts_at__gte=since, starts_at__lte=until)
 
     def with_queue_priority(self, now: datetime):
-        """Annotate `priority`: 0 for customers Premium at `now`, else 1 (R12)."""
+        """Annotate `priority`: 0 for customers whose tier at `now` has queue priority, else 1 (R12).
+
+        ``queue_priority`` gives the same number for one customer read into Python.
+        """
         return self.annotate(
             priority=Case(
-                When(
-                    customer__tier=Tier.PREMIUM,
-                    customer__subscription_ends_at__gt=now,
-                    then=Value(0),
-                ),
+                When(Customer.queue_priority_q(now, "customer__"), then=Value(0)),
                 default=Value(1),
                 output_field=models.IntegerField(),
             )

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from accounts.models import Customer, Tier
+from accounts.models import Customer
 from catalog.models import Book
 from core.compiled import CompiledQuery, Param
 
-from .models import DAY, Reservation, Status
+from .models import DAY, Reservation, Status, queue_priority
 from .pricing import quote
 
 
@@ -32,36 +32,14 @@ def holders_of(book: Book, now: datetime | None = None) -> QuerySet[Reservation]
 
 def position_in_queue(reservation: Reservation, now: datetime | None = None) -> int | None:
     """Return the 1-based place of a queued entry in R12 order now, or None if not queued (R14)."""
-    if reservation.status != Status.QUEUED:
-        return None
-    now = now or timezone.now()
-    mine = 0 if reservation.customer.tier_at(now) == Tier.PREMIUM else 1
-    ahead = _entries_ahead(reservation.book_id, now, mine, reservation.requested_at, reservation.pk).count()
-    return ahead + 1
+    place = queue_place(reservation, now or timezone.now())
+    return None if place is None else place.position
 
 
 def estimated_wait(reservation: Reservation, now: datetime | None = None) -> timedelta | None:
-    """Estimate how long a queued entry waits for a unit (R14).
-
-    The entry at place p takes the p-th unit to come back: units come back at the
-    running loans' ends, soonest first; after a whole round of units, each one comes
-    back again after the average days asked for by the entries ahead. None when the
-    book owns no units, since then no unit will ever come back.
-    """
-    position = position_in_queue(reservation, now)
-    if position is None:
-        return None
-    now = now or timezone.now()
-    ends = list(holders_of(reservation.book, now).values_list("ends_at", flat=True))
-    if not ends:
-        return None if reservation.book.units == 0 else timedelta(0)
-    rounds, slot = divmod(position - 1, len(ends))
-    wait = max(ends[slot] - now, timedelta(0))
-    if rounds:
-        ahead_days = list(queue_for(reservation.book, now).values_list("days", flat=True)[: position - 1])
-        average_days = sum(ahead_days) / len(ahead_days)
-        wait += DAY * average_days * rounds
-    return wait
+    """How long a queued entry may wait for a unit (R14, computed by ``_wait_for``), or None."""
+    place = queue_place(reservation, now or timezone.now())
+    return None if place is None else place.estimated_wait
 
 
 @dataclass(frozen=True)
@@ -120,9 +98,9 @@ class QueuePlace:
 def queue_places(reservations: Iterable[Reservation], now: datetime | None = None) -> dict[int, QueuePlace]:
     """Place and estimated wait of each queued reservation, keyed by id, in three queries (R14).
 
-    The answers are those of position_in_queue() and estimated_wait(), computed for a
-    whole page of reservations at once: the queues and the running loans of their books
-    are read once, instead of a few queries for each queued row.
+    The answers are those of queue_place(), computed for a whole page of reservations at
+    once: the queues and the running loans of their books are read once, instead of a
+    few queries for each queued row.
     """
     now = now or timezone.now()
     queued = [r for r in reservations if r.status == Status.QUEUED]
@@ -163,7 +141,13 @@ def queue_places(reservations: Iterable[Reservation], now: datetime | None = Non
 
 
 def _wait_for(position: int, ends: list[datetime], days_ahead: int, units: int, now: datetime) -> timedelta | None:
-    """The estimate of estimated_wait() from data already read: `days_ahead` sums the days asked ahead (R14)."""
+    """Implements R14's estimate for the entry at `position`, from data already read.
+
+    The entry at place p takes the p-th unit to come back: units come back at the
+    running loans' `ends`, soonest first; after a whole round of units, each one comes
+    back again after the average days asked for by the entries ahead (`days_ahead` sums
+    them). None when the book owns no units, since then no unit will ever come back.
+    """
     if not ends:
         return None if units == 0 else timedelta(0)
     rounds, slot = divmod(position - 1, len(ends))
@@ -224,7 +208,7 @@ def queue_place(reservation: Reservation, now: datetime) -> QueuePlace | None:
     """
     if reservation.status != Status.QUEUED:
         return None
-    priority = 0 if reservation.customer.tier_at(now) == Tier.PREMIUM else 1
+    priority = queue_priority(reservation.customer, now)
     ahead = _AHEAD_QUERY.first(
         book=reservation.book_id, now=now, priority=priority, requested_at=reservation.requested_at, pk=reservation.pk
     )

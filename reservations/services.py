@@ -16,13 +16,13 @@ from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import Customer, Notification, Tier, TierRule
+from accounts.models import Customer, Notification, TierRule
 from accounts.services import notify
 from billing.exceptions import InsufficientFunds
 from billing.models import TransactionKind
 from billing.services import debit_wallet, lock_customer
-from catalog.models import Book
-from catalog.selectors import catalog_changed
+from catalog.cache import invalidate_catalog_cache
+from catalog.models import Book, lock_book
 from core.compiled import CompiledInsert, CompiledQuery, CompiledUpdate, Param
 from core.formatting import local_time
 from core.transactions import atomic_with_retry
@@ -45,32 +45,14 @@ from .exceptions import (
 from .models import EndReason, Reservation, Status
 from .pricing import HISTORY_PARAMS, History, history_parameters, per_customer, quote, with_history
 
-
-def _locked_book(pk: int, *, skip_locked: bool) -> QuerySet[Book]:
-    return Book.objects.select_for_update(skip_locked=skip_locked).filter(pk=pk).order_by()[:1]
-
-
-# The row locks and writes of every reserve and release, compiled once per thread
-# (core.compiled): the same statements as the ORM's, without building them again.
-_BOOK_LOCK = {
-    skip: CompiledQuery(lambda pk, skip=skip: _locked_book(pk, skip_locked=skip), pk=Param("pk", 0))
-    for skip in (False, True)
-}
-_WRITE_UNITS_ON_LOAN = CompiledUpdate(Book, ["units_on_loan"])
+# The writes of every reserve and release, compiled once per thread (core.compiled): the
+# same statements as the ORM's, without building them again.
 _RESERVATION_FIELDS = [field.name for field in Reservation._meta.concrete_fields if not field.primary_key]
 _INSERT_RESERVATION = CompiledInsert(Reservation, _RESERVATION_FIELDS)
 # A reservation never changes customer or book after its insert (see _lock_reservation).
 _WRITE_RESERVATION = CompiledUpdate(
     Reservation, [name for name in _RESERVATION_FIELDS if name not in ("customer", "book")]
 )
-
-
-def lock_book(book: Book | int, *, skip_locked: bool = False) -> Book | None:
-    """Return the book's row re-read under a row lock (None if skipped while locked)."""
-    book_id = book if isinstance(book, int) else book.pk
-    # Whoever locks a book changes it or its reservations: cached catalog pages go stale at commit.
-    catalog_changed()
-    return _BOOK_LOCK[skip_locked].first(pk=book_id)
 
 
 def _lock_existing_book(book: Book | int) -> Book:
@@ -81,21 +63,18 @@ def _lock_existing_book(book: Book | int) -> Book:
     return locked
 
 
-def _save_units_on_loan(book: Book) -> None:
-    """Write the locked book's units on loan (an UPDATE: lock_book already marked the catalog stale)."""
-    _WRITE_UNITS_ON_LOAN.run(book)
-
-
 def _save_reservation(reservation: Reservation) -> None:
     """``reservation.save()`` in one compiled statement: an INSERT, or an UPDATE of the row.
 
     Nothing listens to a reservation's save signals; its customer and book never change
-    after the insert (see _lock_reservation).
+    after the insert (see _lock_reservation). The book's availability and queue that
+    cached lists show change with it: they go stale at commit.
     """
     if reservation._state.adding:
         _INSERT_RESERVATION.run(reservation)
     else:
         _WRITE_RESERVATION.run(reservation)
+    invalidate_catalog_cache()
 
 
 def _lock_reservation(reservation: Reservation) -> tuple[Book, Reservation]:
@@ -130,8 +109,7 @@ def _start_loan(
         raise InsufficientFunds(shortfall=price.price - customer.balance)
     reservation.activate(at=at, price=price.price, discount=price.discount)
     _save_reservation(reservation)
-    book.units_on_loan += 1
-    _save_units_on_loan(book)
+    book.lend()
     debit_wallet(
         customer=customer,
         amount=price.price,
@@ -184,9 +162,9 @@ def _promotion_refusal(
 
 
 def _queue_heads(book: int, now: datetime) -> QuerySet[Book]:
-    """The ids of the book's earliest queued entry of a customer Premium at `now`, and of its earliest entry (R12)."""
+    """Ids of the book's earliest queued entry of a customer with queue priority at `now`, and of its first (R12)."""
     queued = Reservation.objects.filter(book=OuterRef("pk")).queued().order_by("requested_at", "id")
-    premium = queued.filter(customer__tier=Tier.PREMIUM, customer__subscription_ends_at__gt=now)
+    premium = queued.filter(Customer.queue_priority_q(now, "customer__"))
     return (
         Book.objects.filter(pk=book)
         .order_by()
@@ -209,14 +187,14 @@ _LOCKED_RESERVATION = CompiledQuery(
 def _first_in_queue(book: Book, now: datetime) -> Reservation | None:
     """The entry ``in_queue_order(now)`` puts first (R12), with its customer's row locked.
 
-    The earliest entry of a customer Premium at `now`, else the earliest entry. One
+    The earliest entry of a customer with queue priority at `now`, else the earliest. One
     statement finds both: each subquery walks ``reservation_queue_idx`` in request order
     and stops at its first match, where one query sorting the whole queue by priority
     would read all of it (10,000 entries: 30 ms; make bench). A book with no queue costs
     that one statement. The entry chosen is then read with its customer's row locked, so
     it is served with its customer's current balance. The caller holds the book's lock,
     under which every change to the book's queue happens, so the entries cannot change
-    in between; a customer who became Premium after the first statement is served as
+    in between; a customer who gained priority after the first statement is served as
     they were then, as if their purchase had come a moment later.
     """
     premium, first = _QUEUE_HEADS.first(book=book.pk, now=now)
@@ -262,8 +240,7 @@ def _release(book: Book, reservation: Reservation, *, status: str, at: datetime)
     """End an active loan on the locked `book` and free its unit; the caller serves the queue."""
     reservation.finish(status=status, at=at)
     _save_reservation(reservation)
-    book.units_on_loan -= 1
-    _save_units_on_loan(book)
+    book.take_back()
 
 
 def _end_due_loans(books: dict[int, Book], now: datetime) -> tuple[int, list[Book]]:
@@ -287,9 +264,7 @@ def _end_due_loans(books: dict[int, Book], now: datetime) -> tuple[int, list[Boo
     # count (1 or 2 nearly always), where bulk_update built a CASE per book (a third of
     # the sweep's time; make bench).
     for count in sorted(set(ended.values())):
-        Book.objects.filter(pk__in=[book_id for book_id, n in ended.items() if n == count]).update(
-            units_on_loan=F("units_on_loan") - count
-        )
+        Book.objects.filter(pk__in=[book_id for book_id, n in ended.items() if n == count]).take_back(count)
     return len(due), [books[book_id] for book_id in ended]
 
 
@@ -491,7 +466,6 @@ def _expire_books(book_ids: list[int], now: datetime) -> int:
     statement (skipping locked ones), their due loans read and ended in one each, units
     on loan written in one; only books with a queue are then served one by one (R13).
     """
-    catalog_changed()
     books = {
         book.pk: book
         for book in Book.objects.select_for_update(skip_locked=True).filter(pk__in=book_ids).order_by("pk")
@@ -565,7 +539,6 @@ def delete_book(*, book: Book, now: datetime | None = None) -> bool:
     reservations = Reservation.objects.filter(book=locked)
     if reservations.live().exists():
         raise BookHasLiveReservations()
-    catalog_changed(books_added_or_deleted=True)
     if reservations.filter(starts_at__isnull=False).exists():
         if not locked.is_withdrawn:
             locked.withdrawn_at = now

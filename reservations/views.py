@@ -1,6 +1,11 @@
-"""My reservations: active loans, places in queues and history; return and leave (R14–R16).
+"""Reserving a book from its page, and my reservations: loans, queues, history (R8–R16).
 
 Decisions where SPEC is silent:
+- The reserve form offers the days the customer's tier allows, each with its price now
+  (R6, R7); the price is charged when the loan starts, so a queued entry pays on promotion.
+- Reserving answers with a redirect to "My reservations" and a message; a refusal shows
+  the book again with the reason and the rule's status (403, 409, 400); a short wallet
+  goes to the charge page with the shortfall filled in and a way back to the book (R11).
 - A loan whose end has passed shows as ended even before the worker closes it (R16),
   with no return button: the book is already back.
 - The estimated wait is shown rounded up to whole hours ("about 2 days 5 hours"), with
@@ -15,16 +20,22 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Customer
 from accounts.pages import customer_page
+from billing.exceptions import InsufficientFunds
+from billing.views import wallet_charge_url
+from catalog.views import book_or_404, render_book_page
 from core.exceptions import DomainError
+from core.formatting import local_time, toman
 
+from .forms import ReserveForm
 from .models import LIVE_STATUSES, Status
-from .selectors import queue_places, reservation_list
-from .services import leave_queue, return_reservation
+from .selectors import position_in_queue, queue_places, reservation_list
+from .services import leave_queue, reserve, return_reservation
 
 HISTORY_PER_PAGE = 20
 HOUR = timedelta(hours=1)
@@ -116,4 +127,40 @@ def reservation_leave_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
         return _render_reservations(request, customer, status=error.status)
     messages.success(request, f"You left the queue for “{reservation.book.title}”. Nothing was charged.")
+    return redirect("my-reservations")
+
+
+@require_POST
+@customer_page(back_to=lambda pk: reverse("book-detail", args=[pk]))
+def book_reserve_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reserve the book: a loan at once if a unit is free, else a place in the queue (R8–R12)."""
+    book = book_or_404(pk)
+    customer = request.user.customer
+    form = ReserveForm(request.POST, rule=customer.rule_at())
+    if not form.is_valid():
+        return render_book_page(request, book, extra={"reserve_data": request.POST}, status=400)
+    try:
+        reservation = reserve(customer=customer, book=book, days=form.cleaned_data["days"])
+    except InsufficientFunds as error:
+        messages.error(
+            request,
+            f"{error.message} Charge at least {toman(error.suggested_charge)}, then reserve “{book.title}” again.",
+        )
+        return redirect(wallet_charge_url(error.shortfall, reverse("book-detail", args=[pk])))
+    except DomainError as error:
+        refused = {"reserve_data": request.POST, "reserve_error": error}
+        return render_book_page(request, book_or_404(pk), extra=refused, status=error.status)
+    if reservation.status == Status.ACTIVE:
+        discount = f" (−{reservation.discount}%)" if reservation.discount else ""
+        messages.success(
+            request,
+            f"“{book.title}” is yours until {local_time(reservation.ends_at)}. "
+            f"{toman(reservation.price)} was charged{discount}.",
+        )
+    else:
+        messages.info(
+            request,
+            f"No copy of “{book.title}” is free, so you joined its queue at place {position_in_queue(reservation)}. "
+            "Nothing is charged until a copy is yours.",
+        )
     return redirect("my-reservations")

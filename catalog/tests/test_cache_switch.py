@@ -18,7 +18,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from catalog import selectors
+from catalog import cache as cache_module
+from core import versioned_cache
 
 pytestmark = pytest.mark.django_db
 
@@ -28,9 +29,10 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def cache_spy(monkeypatch):
-    """The catalog selectors' cache, with every call recorded: keys_used(prefix) lists the keys."""
-    spy = mock.Mock(wraps=selectors.cache)
-    monkeypatch.setattr(selectors, "cache", spy)
+    """The catalog's cache, with every call recorded: keys_used(prefix) lists the keys."""
+    spy = mock.Mock(wraps=cache_module.cache)
+    monkeypatch.setattr(cache_module, "cache", spy)
+    monkeypatch.setattr(versioned_cache, "cache", spy)
 
     def keys_used(prefix: str) -> list[str]:
         keys = []
@@ -55,7 +57,7 @@ def get(client, **params) -> tuple[int, dict]:
 
 def test_the_cache_is_on_by_default(settings):
     assert settings.CATALOG_CACHE is True
-    assert selectors._catalog_cache_on()
+    assert cache_module.catalog_cache_on()
 
 
 @pytest.mark.parametrize(("value", "expected"), [("off", False), ("false", False), ("on", True), (None, True)])

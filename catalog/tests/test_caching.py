@@ -174,7 +174,7 @@ def test_a_page_past_its_time_is_rebuilt_by_one_request_while_others_get_the_old
     """No stampede: the first request after CATALOG_CACHE_SECONDS rebuilds, the rest wait for nobody."""
     from django.core.cache import cache
 
-    from catalog.selectors import CATALOG_CACHE_SECONDS, _key, cached_book_page
+    from catalog.cache import CATALOG_CACHE_SECONDS, cache_key, cached_book_page
 
     built = []
 
@@ -187,7 +187,7 @@ def test_a_page_past_its_time_is_rebuilt_by_one_request_while_others_get_the_old
 
     assert cached_book_page({"page": "1"}, build("first")) == {"page": "first"}
     assert cached_book_page({"page": "1"}, build("second")) == {"page": "first"}  # fresh: cached
-    key = _key("page", {"page": "1"}, "")
+    key = cache_key("page", {"page": "1"}, "")
     version, (fresh_until, page) = cache.get(key)
     cache.set(key, (version, (fresh_until - 3600, page)))  # now past its time
     cache.add(f"{key}:rebuilding", 1)  # another request is rebuilding it
@@ -202,7 +202,10 @@ def test_a_reserve_leaves_one_bump_for_its_commit_and_none_before_issue_8(make_b
     """Locking the book and writing its units on loan are two changes: one Redis write, at commit."""
     from django.core.cache import cache
 
-    from catalog.selectors import CATALOG_VERSION_KEY, _BumpAtCommit
+    from catalog.cache import CATALOG_PAGES
+    from core.versioned_cache import _BumpAtCommit
+
+    CATALOG_VERSION_KEY = CATALOG_PAGES.key
 
     book = make_book(units=2)
     customer = make_customer(Tier.PLUS, balance=50_000)
@@ -230,10 +233,10 @@ def cached_entry(params: dict) -> tuple[float, dict]:
     """The (fresh_until, page) the cache holds for the book list with `params` (as `listed` asks)."""
     from django.core.cache import cache
 
-    from catalog.selectors import CATALOG_VERSION_KEY, _key
+    from catalog.cache import CATALOG_PAGES, cache_key
 
-    version, entry = cache.get(_key("page", params, "http://testserver"))
-    assert version == cache.get(CATALOG_VERSION_KEY, 0)  # made under the version in force
+    version, entry = cache.get(cache_key("page", params, "http://testserver"))
+    assert version == cache.get(CATALOG_PAGES.key, 0)  # made under the version in force
     return entry
 
 
@@ -289,7 +292,7 @@ def test_a_page_with_no_running_loans_is_kept_for_at_most_the_longest_time(clien
 @pytest.mark.parametrize("params", [{"available": "true"}, {"ordering": "-available_units"}])
 def test_lists_chosen_or_ordered_by_availability_are_rebuilt_after_the_short_time(client, make_book, params):
     """Their books and order depend on every book's loans, not only those on the page (R16)."""
-    from catalog.selectors import CATALOG_CACHE_SECONDS
+    from catalog.cache import CATALOG_CACHE_SECONDS
 
     book = make_book(units=1)
     before = timezone.now().timestamp()
@@ -300,14 +303,14 @@ def test_lists_chosen_or_ordered_by_availability_are_rebuilt_after_the_short_tim
 
 def test_a_cache_that_does_not_answer_still_serves_the_list(client, make_book, monkeypatch):
     """The page is built from the database and served as usual, not the (page, time) pair that build() returns."""
-    from catalog import selectors
+    from catalog import cache
 
     book = make_book()
 
     def no_answer(*args, **kwargs):
         raise ConnectionError("the cache is down")
 
-    monkeypatch.setattr(selectors, "_current", no_answer)
+    monkeypatch.setattr(cache, "read", no_answer)
     response = client.get(reverse("api:book-list"))
     assert response.status_code == 200, response.content
     assert [row["id"] for row in response.json()["results"]] == [book.pk]

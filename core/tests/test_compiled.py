@@ -275,3 +275,24 @@ def test_a_replaced_connection_gets_the_query_compiled_again(settings):
         connections["default"] = old
         replacement.close()
     assert USER._bound({"pk": user.pk})._query._compiler.connection is connections["default"]
+
+
+def test_a_compiled_increment_sends_the_orms_f_update_and_adds_in_the_database(make_book):
+    from django.db import connection
+    from django.db.models import F
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.models import Book
+    from core.compiled import CompiledIncrement
+
+    book = make_book(units=5)
+    add = CompiledIncrement(Book, "units_on_loan")
+    with CaptureQueriesContext(connection) as orm:
+        Book.objects.filter(pk=book.pk).update(units_on_loan=F("units_on_loan") + 2)
+    with CaptureQueriesContext(connection) as compiled:
+        assert add.run(book.pk, 2) == 1
+    assert compiled[0]["sql"] == orm[0]["sql"]
+    assert add.run(book.pk, -3) == 1
+    book.refresh_from_db()
+    assert book.units_on_loan == 1
+    assert add.run(0, 1) == 0  # no such row

@@ -1,0 +1,26 @@
+"""The reserve form of the book page's reserve box (templatetags/lending.py)."""
+
+from django import forms
+
+from accounts.models import TierRule
+
+from .pricing import base_price
+
+
+class ReserveForm(forms.Form):
+    """Days to reserve, offered up to the tier's maximum; the service checks the range (R4)."""
+
+    days = forms.IntegerField(
+        label="Days",
+        widget=forms.Select,
+        error_messages={"required": "Choose the number of days.", "invalid": "Days must be a whole number."},
+    )
+
+    def __init__(self, *args, rule: TierRule | None = None, discount: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        max_days = rule.max_days if rule else 0
+        choices = []
+        for days in range(1, max_days + 1):
+            price = base_price(days) * (100 - discount) // 100
+            choices.append((days, f"{days} day{'s' if days != 1 else ''} · {price:,} toman"))
+        self.fields["days"].widget.choices = choices
