@@ -88,8 +88,9 @@ from server import Gunicorn, free_port  # noqa: E402
 from accounts.models import Customer, User  # noqa: E402
 from accounts.services import issue_tokens  # noqa: E402
 from catalog.models import Book  # noqa: E402
+from reservations.expiry import expire_due_reservations  # noqa: E402
 from reservations.models import Reservation, Status  # noqa: E402
-from reservations.services import expire_due_reservations, return_reservation  # noqa: E402
+from reservations.services import return_reservation  # noqa: E402
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", 10))
 WORKERS = int(os.environ.get("BENCH_WORKERS", 4))

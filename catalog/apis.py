@@ -20,7 +20,7 @@ Decisions where SPEC is silent:
   ``?ordering=`` is given; a book list is otherwise ordered by title. A search of more
   than ``RANKED_HITS`` books is ordered by title after the exact ISBN (catalog.filters).
 - ``count`` of GET books/ is exact up to ``COUNT_EXACT_UP_TO`` books and for the whole
-  catalog, else PostgreSQL's estimate (``catalog.selectors.book_count``); ``next`` and
+  catalog, else PostgreSQL's estimate (``catalog.counts.book_count``); ``next`` and
   the 404 past the last page never depend on it. ``page=last`` is not offered there.
 """
 
@@ -50,10 +50,10 @@ from core.api import (
 from reservations.services import delete_book
 
 from .cache import cached_book_page
+from .counts import COUNT_EXACT_UP_TO
 from .filters import MAX_ID, ORDERING_FIELDS, RANKED_HITS, SEARCH_MAX_LENGTH
 from .models import Book, Genre
 from .selectors import (
-    COUNT_EXACT_UP_TO,
     book_detail,
     book_get,
     book_page,

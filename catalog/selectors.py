@@ -4,7 +4,6 @@ Book list pages and counts are kept in the shared cache (``catalog.cache``, whic
 what makes them stale); this module builds them from the database.
 """
 
-import json
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -20,72 +19,17 @@ from accounts.models import Author, City
 from core.compiled import CompiledQuery, Param
 from reservations.models import Reservation
 
-from .cache import CATALOG_CACHE_SECONDS, cached_count
+from .cache import CATALOG_CACHE_SECONDS
+from .counts import book_count, count_is_exact, selecting
 from .filters import MAX_ID, RANKED_HITS, BookFilter, stable_search_order
 from .models import Book, Genre
 
-# A list's count is exact up to this many books, then estimated (book_count); a list the
-# planner expects to hold more than COUNT_COUNTED_BELOW_ESTIMATE is not counted at all.
-COUNT_EXACT_UP_TO = RANKED_HITS
-COUNT_COUNTED_BELOW_ESTIMATE = COUNT_EXACT_UP_TO
 # A page of a list whose books and order do not depend on availability changes with time
 # alone only when a loan of one of its books ends (R16): it is fresh until the first such
 # end, and at most this long.
 CATALOG_PAGE_MAX_SECONDS = 300
-# Query parameters that do not change which books a list holds.
-SAME_BOOKS_PARAMETERS = ("page", "page_size", "ordering")
 # What a list can be filtered or ordered by that is computed per book (with_availability).
 AVAILABILITY_FIELDS = ("available_units", "queue_length")
-
-
-def book_count(books: QuerySet[Book], filters: Mapping[str, str]) -> int:
-    """How many books the list `books` (made from `filters`) holds, cached like its pages.
-
-    What ``count`` means (the API's and the catalog page's): exact for a list of at most
-    ``COUNT_EXACT_UP_TO`` books, counted with a ``LIMIT`` so that no more rows are read;
-    the whole catalog's count is exact too, counted once and kept until books are added
-    or withdrawn. Any other list of more books (a common word's search, a wide filter)
-    answers PostgreSQL's estimate, from the planner's statistics: "about this many"
-    instead of reading all of them for every page. The estimate is checked by a count up
-    to the cap only when it is below ``COUNT_COUNTED_BELOW_ESTIMATE``, so a list the
-    planner expects to be far longer answers the estimate unchecked (the statistics of
-    the stored search vector are close: 26,760 for 26,900 hits). The pages themselves never
-    depend on the count (book_page).
-    """
-    selecting = _selecting(filters)
-    return cached_count(selecting, lambda: _bounded_count(books.order_by().values("pk"), whole_catalog=not selecting))
-
-
-def _selecting(filters: Mapping[str, str]) -> dict[str, str]:
-    return {name: value for name, value in filters.items() if name not in SAME_BOOKS_PARAMETERS}
-
-
-def count_is_exact(count: int, filters: Mapping[str, str]) -> bool:
-    """Whether book_count's `count` for `filters` is exact, not an estimate."""
-    return count <= COUNT_EXACT_UP_TO or not _selecting(filters) or connection.vendor != "postgresql"
-
-
-def _bounded_count(ids: QuerySet, *, whole_catalog: bool) -> int:
-    """Count `ids` exactly up to COUNT_EXACT_UP_TO, beyond that estimate (see book_count).
-
-    The planner is asked first: a list it expects to be longer than the cap is not
-    counted at all, since even a ``LIMIT``ed count builds the GIN index's whole bitmap of
-    a search's hits (20 ms for two common words at 100,000 books) before it stops.
-    """
-    estimate = None
-    if connection.vendor == "postgresql" and not whole_catalog:
-        plan = ids.explain(format="json")
-        if not plan:  # a list nothing can match (such as an empty IN): Django sends no query
-            return 0
-        estimate = int(json.loads(plan)[0]["Plan"]["Plan Rows"])
-        if estimate > COUNT_COUNTED_BELOW_ESTIMATE:
-            return estimate
-    found = ids[: COUNT_EXACT_UP_TO + 1].count()
-    if found <= COUNT_EXACT_UP_TO:
-        return found
-    if estimate is None:  # the whole catalog, or a database without estimates
-        return ids.count()
-    return max(estimate, COUNT_EXACT_UP_TO + 1)
 
 
 def _count_per_book(reservations: QuerySet[Reservation]) -> Coalesce:
@@ -219,7 +163,7 @@ def book_page(
     filters = filters or {}
     now = now or timezone.now()
     offset = (number - 1) * size
-    if not _selecting(filters) and not filters.get("ordering"):
+    if not selecting(filters) and not filters.get("ordering"):
         # The whole catalog in its own order, the list most asked for: no filter to build.
         count = book_count(Book.objects.in_catalog(), filters)
         ids = _listed_ids(offset=offset, limit=size + 1)

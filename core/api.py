@@ -116,7 +116,7 @@ class StandardPagination(PageNumberPagination):
     """``?page=`` and ``?page_size=`` up to 100 (SPEC section 4).
 
     ``paginate_queryset(..., count=n)`` takes a count the caller already knows (a cached
-    one, see ``catalog.selectors.book_count``), so the page costs no ``COUNT(*)`` scan.
+    one, see ``catalog.counts.book_count``), so the page costs no ``COUNT(*)`` scan.
     """
 
     page_size = 20

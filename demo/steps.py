@@ -50,15 +50,10 @@ from demo.data import (
     Step,
     Subscribe,
 )
+from reservations.expiry import expire_due_reservations
 from reservations.models import Reservation
 from reservations.notifications import notify_ending_soon
-from reservations.services import (
-    end_reservation_by_admin,
-    expire_due_reservations,
-    leave_queue,
-    reserve,
-    return_reservation,
-)
+from reservations.services import end_reservation_by_admin, leave_queue, reserve, return_reservation
 
 SEEDED_MODELS = (User, Customer, Author, City, Genre, Book, Reservation, WalletTransaction, Notification)
 

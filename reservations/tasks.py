@@ -2,13 +2,13 @@
 
 from celery import shared_task
 
-from . import notifications, services
+from . import expiry, notifications
 
 
 @shared_task
 def expire_due_reservations() -> int:
     """End reservations whose time is up and serve their queues (R16, R13); run every minute by beat."""
-    return services.expire_due_reservations()
+    return expiry.expire_due_reservations()
 
 
 @shared_task

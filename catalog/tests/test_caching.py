@@ -17,15 +17,9 @@ from accounts.tests.factories import AuthorFactory, UserFactory
 from catalog.models import Book
 from catalog.services import create_book, update_book
 from catalog.tests.factories import GenreFactory, make_isbn13
+from reservations.expiry import expire_due_reservations
 from reservations.models import Reservation, Status
-from reservations.services import (
-    delete_book,
-    expire_due_reservations,
-    leave_queue,
-    reserve,
-    return_reservation,
-    set_book_units,
-)
+from reservations.services import delete_book, leave_queue, reserve, return_reservation, set_book_units
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from accounts.tests.factories import AuthorFactory
-from catalog import selectors
+from catalog import counts, selectors
 from catalog.filters import search_books
 from catalog.models import SEARCH_SECTION_SEPARATOR, Book, compose_search_document, normalize_search_text
 from catalog.selectors import book_page
@@ -55,8 +55,8 @@ def add_book(author):
 def small_caps(monkeypatch):
     """Rank at most 3 hits and count exactly up to 3, so that a test needs a handful of books."""
     monkeypatch.setattr(selectors, "RANKED_HITS", 3)
-    monkeypatch.setattr(selectors, "COUNT_EXACT_UP_TO", 3)
-    monkeypatch.setattr(selectors, "COUNT_COUNTED_BELOW_ESTIMATE", 3)
+    monkeypatch.setattr(counts, "COUNT_EXACT_UP_TO", 3)
+    monkeypatch.setattr(counts, "COUNT_COUNTED_BELOW_ESTIMATE", 3)
 
 
 def vector_of(book: Book) -> str:
@@ -213,7 +213,7 @@ class TestCount:
     def test_next_and_the_end_never_depend_on_the_count(self, api_client, add_book, small_caps, monkeypatch):
         for title in ["One", "Two", "Three", "Four", "Five"]:
             add_book(title, description="garden")
-        monkeypatch.setattr(selectors, "_bounded_count", lambda ids, whole_catalog: 1_000_000)  # a wild estimate
+        monkeypatch.setattr(counts, "_bounded_count", lambda ids, whole_catalog: 1_000_000)  # a wild estimate
         third = api_client.get(BOOKS, {"search": "garden", "page_size": 2, "page": 3}).json()
         assert [row["title"] for row in third["results"]] == ["Two"] and third["next"] is None
         assert api_client.get(BOOKS, {"search": "garden", "page_size": 2, "page": 4}).status_code == 404

@@ -22,13 +22,9 @@ from accounts.models import Customer, Tier
 from billing.models import TransactionKind, WalletTransaction
 from billing.services import buy_subscription, charge_wallet, debit_wallet, lock_customer
 from bookstore.tests.concurrency import THREAD_TIMEOUT, run_together
+from reservations.expiry import expire_due_reservations
 from reservations.models import EndReason, Reservation, Status
-from reservations.services import (
-    end_reservation_by_admin,
-    expire_due_reservations,
-    reserve,
-    return_reservation,
-)
+from reservations.services import end_reservation_by_admin, reserve, return_reservation
 
 if connection.vendor != "postgresql":
     pytest.skip(

@@ -5,11 +5,9 @@ from datetime import timedelta
 import pytest
 
 from accounts.models import Tier
+from reservations.expiry import expire_due_reservations
 from reservations.models import EndReason, Status
-from reservations.services import (
-    expire_due_reservations,
-    reserve,
-)
+from reservations.services import reserve
 from reservations.tests.conftest import (
     DAY,
     MINUTE,

@@ -16,18 +16,9 @@ from billing.models import TransactionKind, WalletTransaction
 from reservations.apis import ReservationOutputSerializer, render_one, visible_reservation
 from reservations.models import Reservation, Status
 from reservations.pricing import HISTORY_QUERY, _history, history_parameters
+from reservations.queue import _LOANS_AND_HISTORY, _QUEUE_HEADS, _first_in_queue, _loans_and_history, _queue_heads
 from reservations.selectors import estimated_wait, position_in_queue, queue_place, queue_places
-from reservations.services import (
-    _LOANS_AND_HISTORY,
-    _QUEUE_HEADS,
-    _RESERVE_CHECKS,
-    _first_in_queue,
-    _loans_and_history,
-    _queue_heads,
-    _reserve_checks_query,
-    reserve,
-    return_reservation,
-)
+from reservations.services import _RESERVE_CHECKS, _reserve_checks_query, reserve, return_reservation
 
 pytestmark = pytest.mark.django_db
 

@@ -8,15 +8,10 @@ from django.db import transaction
 from accounts.models import Tier
 from billing.models import TransactionKind, WalletTransaction
 from billing.services import buy_subscription, charge_wallet, credit_wallet, debit_wallet, lock_customer
+from reservations.expiry import expire_due_reservations
 from reservations.models import Status
 from reservations.pricing import discount_percent, quote
-from reservations.services import (
-    end_reservation_by_admin,
-    expire_due_reservations,
-    leave_queue,
-    reserve,
-    return_reservation,
-)
+from reservations.services import end_reservation_by_admin, leave_queue, reserve, return_reservation
 
 pytestmark = pytest.mark.django_db
 

@@ -12,12 +12,9 @@ from reservations.exceptions import (
     NotReservationOwner,
     ReservationNotActive,
 )
+from reservations.expiry import expire_due_reservations
 from reservations.models import EndReason, Status
-from reservations.services import (
-    expire_due_reservations,
-    reserve,
-    return_reservation,
-)
+from reservations.services import reserve, return_reservation
 from reservations.tests.conftest import (
     DAY,
     HOUR,
