@@ -109,6 +109,8 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 # AUTHENTICATION
 # ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# The module that answers the catalog's questions about loans and queues (catalog.lending).
+CATALOG_LENDING = "reservations.catalog_lending"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 PASSWORD_HASHERS = [

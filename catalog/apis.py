@@ -47,11 +47,11 @@ from core.api import (
     error,
     paginated,
 )
-from reservations.services import delete_book
 
 from .cache import cached_book_page
 from .counts import COUNT_EXACT_UP_TO
 from .filters import MAX_ID, ORDERING_FIELDS, RANKED_HITS, SEARCH_MAX_LENGTH
+from .lending import lending
 from .models import Book, Genre
 from .selectors import (
     book_detail,
@@ -384,5 +384,5 @@ class BookDetailApi(APIView):
         },
     )
     def delete(self, request: Request, pk: int) -> Response:
-        delete_book(book=self._book_to_change(request, pk), now=timezone.now())
+        lending().delete_book(book=self._book_to_change(request, pk), now=timezone.now())
         return Response(status=status.HTTP_204_NO_CONTENT)

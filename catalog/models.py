@@ -121,10 +121,10 @@ class BookQuerySet(models.QuerySet):
 class Book(ServiceOwnedFields):
     """A title the library lends; `units_on_loan` counts its active reservations (R9).
 
-    Units and units on loan change only through the reservation services under a lock on
-    this row (``set_book_units``, a loan's start and end), the search document and the
-    withdrawal only through the catalog services: a change form saved from a stale read
-    leaves them alone (R27).
+    Units change only through lending under a lock on this row (``catalog.lending``'s
+    ``set_book_units``) and units on loan only through ``lend`` and ``take_back``, the
+    search document and the withdrawal only through the catalog services: a change form
+    saved from a stale read leaves them alone (R27).
     """
 
     service_owned_fields = frozenset({"units", "units_on_loan", "search_document", "search_vector", "withdrawn_at"})

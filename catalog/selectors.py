@@ -10,18 +10,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django_filters.utils import translate_validation
 
 from accounts.models import Author, City
 from core.compiled import CompiledQuery, Param
-from reservations.models import Reservation
 
 from .cache import CATALOG_CACHE_SECONDS
 from .counts import book_count, count_is_exact, selecting
 from .filters import MAX_ID, RANKED_HITS, BookFilter, stable_search_order
+from .lending import lending
 from .models import Book, Genre
 
 # A page of a list whose books and order do not depend on availability changes with time
@@ -32,30 +31,14 @@ CATALOG_PAGE_MAX_SECONDS = 300
 AVAILABILITY_FIELDS = ("available_units", "queue_length")
 
 
-def _count_per_book(reservations: QuerySet[Reservation]) -> Coalesce:
-    """A correlated COUNT of `reservations` of the outer book: one subquery, not a query per row."""
-    counts = (
-        reservations.filter(book=OuterRef("pk")).order_by().values("book").annotate(count=Count("pk")).values("count")
-    )
-    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
-
-
 def with_availability(books: QuerySet[Book], now: datetime) -> QuerySet[Book]:
-    """Annotate `available_units` and `queue_length` at `now` (R9, R12, R16).
-
-    Available units are the units not held by a loan still running at `now`: a loan past
-    its end blocks nobody even before the worker ends it (R16).
-    """
-    return books.annotate(
-        available_units=F("units") - _count_per_book(Reservation.objects.active_at(now)),
-        queue_length=_count_per_book(Reservation.objects.queued()),
-    )
+    """Annotate `available_units` and `queue_length` at `now`, as lending counts them (R9, R12, R16)."""
+    return books.annotate(**lending().availability(now))
 
 
 def with_next_release(books: QuerySet[Book], now: datetime) -> QuerySet[Book]:
     """Annotate `next_release_at`: when the first loan of each book running at `now` ends, or None."""
-    ends = Reservation.objects.active_at(now).filter(book=OuterRef("pk")).order_by("ends_at").values("ends_at")[:1]
-    return books.annotate(next_release_at=Subquery(ends))
+    return books.annotate(next_release_at=lending().next_release(now))
 
 
 def page_fresh_until(books: Iterable[Book], params: Mapping[str, str], now: datetime) -> datetime:
@@ -139,10 +122,7 @@ class BookPage:
 
 def _availability_alias(books: QuerySet[Book], now: datetime) -> QuerySet[Book]:
     """``with_availability`` as aliases: computed only where a filter or the order uses them."""
-    return books.alias(
-        available_units=F("units") - _count_per_book(Reservation.objects.active_at(now)),
-        queue_length=_count_per_book(Reservation.objects.queued()),
-    )
+    return books.alias(**lending().availability(now))
 
 
 def book_page(

@@ -1,10 +1,10 @@
 """Catalog use cases: authors and admins create and change books (R23).
 
-Units go through the reservation services, which lock the book, expire due loans and
-serve the queue when units rise (R13); the search document is rebuilt in the same
-transaction as any change of what search reads. Deleting a book is
-reservations.services.delete_book, since it depends on the book's reservations: a book
-that was ever lent is withdrawn instead, and ``restore_book`` brings it back (R28).
+Units go through lending (``catalog.lending``: the reservation services lock the book,
+expire due loans and serve the queue when units rise, R13); the search document is
+rebuilt in the same transaction as any change of what search reads. Deleting a book is
+lending's too, since it depends on the book's reservations: a book that was ever lent is
+withdrawn instead, and ``restore_book`` brings it back (R28).
 """
 
 from collections.abc import Iterable, Mapping
@@ -21,8 +21,8 @@ from accounts.permissions import is_admin, is_author
 from core.exceptions import NotAllowed
 from core.transactions import atomic_with_retry
 from core.updates import set_fields
-from reservations.services import set_book_units
 
+from .lending import lending
 from .models import Book, Genre, lock_book
 
 EDITABLE_FIELDS = ("title", "isbn", "price", "genre", "description")
@@ -93,7 +93,7 @@ def update_book(*, book: Book, by: User, data: Mapping[str, Any], now: datetime 
     if changed := set_fields(locked, changes, allowed=EDITABLE_FIELDS, exclude=["units"]):
         _save_checking_isbn(locked, update_fields=[*changed, "updated_at"])
     if "units" in data and data["units"] != locked.units:
-        set_book_units(book=locked, units=data["units"], now=now)
+        lending().set_book_units(book=locked, units=data["units"], now=now)
     if authors is not None:
         locked.authors.set(authors)
     locked.refresh_search_document()

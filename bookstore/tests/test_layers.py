@@ -1,5 +1,7 @@
 """The apps import downward only (issue 20): core, accounts, billing, catalog, reservations,
-dashboard, then the project package that composes them (README "Architecture").
+demo, dashboard, then the project package that composes them (README "Architecture").
+The catalog asks lending (reservations) through a port whose module settings name
+(``catalog.lending``), as the issue allows: settings and URLs compose upward, nothing else.
 
 Read from the source with ``ast``, every import, inside functions too (an import hidden in a
 function to dodge a cycle is still an upward dependency). Tests and migrations are left out:
@@ -13,16 +15,6 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 LAYERS = ["core", "accounts", "billing", "catalog", "reservations", "demo", "dashboard", "bookstore"]
 RANK = {app: rank for rank, app in enumerate(LAYERS)}
 
-# Upward imports still to be removed (issue 20, item 1, left for its next part): the book
-# list's and page's availability counts the reservations' rows, a change of a book's units
-# serves its queue, and deleting a book asks whether it was ever lent. Each entry is
-# (importing module, imported module). The test fails when one goes away too, so that
-# this list only ever shrinks with the code.
-KNOWN_UPWARD = {
-    ("catalog.apis", "reservations.services"),
-    ("catalog.selectors", "reservations.models"),
-    ("catalog.services", "reservations.services"),
-}
 
 
 def imported_apps(source: str, app: str) -> set[str]:
@@ -79,5 +71,22 @@ def test_core_imports_no_app_and_no_feature_app_imports_the_dashboard_or_the_pro
     assert {(a, b) for a, b in imports if b.split(".")[0] in top and a.split(".")[0] != "bookstore"} == set()
 
 
-def test_every_other_import_points_down_but_the_known_ones_left():
-    assert upward(project_imports()) == KNOWN_UPWARD
+def test_every_other_import_points_down():
+    assert upward(project_imports()) == set()
+
+
+def test_the_catalog_reaches_lending_only_through_the_module_settings_name_and_it_answers_the_port():
+    import inspect
+
+    from django.conf import settings
+
+    from catalog.lending import Lending, lending
+
+    assert settings.CATALOG_LENDING == "reservations.catalog_lending"
+    answers = lending()
+    assert answers.__name__ == settings.CATALOG_LENDING
+    for name, wanted in inspect.getmembers(Lending, inspect.isfunction):
+        if name.startswith("_"):
+            continue
+        given = inspect.signature(getattr(answers, name))
+        assert list(given.parameters) == list(inspect.signature(wanted).parameters)[1:], name
