@@ -42,6 +42,8 @@ def issued_before_cutoff(user: User, token) -> bool:
     Each token carries the revocation stamp in force when it was issued (rotation keeps
     it), so the check is exact to the instant; `iat` has whole seconds only, and a
     token issued in the second after a revocation would wrongly die with it.
+
+    Implements R24.
     """
     return int(token.get(REVOCATION_CLAIM, 0)) != revocation_stamp(user)
 
@@ -53,6 +55,8 @@ class RevocableJWTAuthentication(JWTAuthentication):
     nearly every authenticated endpoint needs the profile next (make bench), and with
     whether the token's refresh family has ended (a logout, or a replayed refresh token:
     issue 14), so the access tokens of that login die with it, not 5 minutes later.
+
+    Implements R22.
     """
 
     def get_user(self, validated_token):

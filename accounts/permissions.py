@@ -44,7 +44,7 @@ class IsAuthorOrAdmin(BasePermission):
 
 
 class IsSelf(BasePermission):
-    """A user's own data, and their profiles, change only by that user (R23)."""
+    """A user's own data, and their profiles, change only by that user (R23). Implements R23."""
 
     message = "You may change only your own data."
 
@@ -68,7 +68,7 @@ def is_book_author(user, book) -> bool:
 
 
 class IsBookAuthorOrAdmin(BasePermission):
-    """A book changes only by its authors, or an admin (R23)."""
+    """A book changes only by its authors, or an admin (R23). Implements R23."""
 
     message = "Only this book's authors may change it."
 

@@ -15,7 +15,7 @@ class SmsBackend:
 
 
 class ConsoleSmsBackend(SmsBackend):
-    """Write one line per message to standard output: the default, for development."""
+    """Write one line per message to standard output: the default, for development. Implements R21."""
 
     def send(self, *, phone: str, message: str) -> None:
         one_line = " ".join(message.split())

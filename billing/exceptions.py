@@ -8,7 +8,7 @@ from .rules import suggested_charge
 
 
 class InsufficientFunds(DomainError):
-    """The wallet cannot pay; `shortfall` says how much is missing (R11)."""
+    """The wallet cannot pay; `shortfall` says how much is missing (R11). Implements R11."""
 
     code = "insufficient_funds"
     status = 402

@@ -54,5 +54,5 @@ def _gateway_class(path: str) -> type[PaymentGateway]:
 
 
 def get_gateway() -> PaymentGateway:
-    """Return an instance of the gateway named in settings.PAYMENT_GATEWAY."""
+    """Return an instance of the gateway named in settings.PAYMENT_GATEWAY. Implements R17."""
     return _gateway_class(settings.PAYMENT_GATEWAY)()

@@ -33,12 +33,12 @@ class WalletTransactionQuerySet(models.QuerySet):
         return self.filter(kind__in=PAID_KINDS)
 
     def paid_between(self, since: datetime, until: datetime):
-        """``paid()`` from `since` to `until`, both included (R7's window)."""
+        """``paid()`` from `since` to `until`, both included (R7's window). Implements R7."""
         return self.paid().filter(created_at__gte=since, created_at__lte=until)
 
 
 class WalletTransaction(models.Model):
-    """A signed change of a wallet, with the balance it left (the ledger, R19)."""
+    """A signed change of a wallet, with the balance it left (the ledger, R19). Implements R19."""
 
     customer = models.ForeignKey("accounts.Customer", on_delete=models.PROTECT, related_name="transactions")
     amount = models.BigIntegerField(help_text="Signed toman: positive adds to the wallet.")
@@ -110,6 +110,8 @@ class GatewayCharge(models.Model):
     lease) credits nothing: the claim's row lock, and the ledger's own unique key as the
     last line, keep the credit to one. The times are the wall clock of the gateway calls,
     not the ``now`` a caller may give the ledger.
+
+    Implements R17.
     """
 
     LEASE = timedelta(seconds=30)

@@ -113,7 +113,7 @@ def _write_ledger(
 
 
 def debit_wallet(*, customer: Customer, amount: int, kind: str, reference: str, now: datetime) -> WalletTransaction:
-    """Take `amount` from a locked customer's wallet, or raise InsufficientFunds (R11, R19)."""
+    """Take `amount` from a locked customer's wallet, or raise InsufficientFunds (R11, R19). Implements R19."""
     if amount < 0:
         raise ValueError("A debit amount is not negative.")
     return _write_ledger(customer, amount=-amount, kind=kind, reference=reference, now=now)
@@ -122,7 +122,7 @@ def debit_wallet(*, customer: Customer, amount: int, kind: str, reference: str, 
 def credit_wallet(
     *, customer: Customer, amount: int, kind: str, reference: str, now: datetime, idempotency_key: str | None = None
 ) -> WalletTransaction:
-    """Add `amount` to a locked customer's wallet (R19)."""
+    """Add `amount` to a locked customer's wallet (R19). Implements R19."""
     if amount <= 0:
         raise ValueError("A credit amount is positive.")
     return _write_ledger(
@@ -219,6 +219,8 @@ def charge_wallet(
     before the gateway is called and the gateway gets the key, so concurrent repeats and
     retries after a timeout charge once. Call it outside a transaction: the claim must be
     committed before the gateway call, and no lock may be held across it.
+
+    Implements R17.
     """
     key = _validate_idempotency_key(idempotency_key)
     amount = _validate_charge_amount(amount)
@@ -257,7 +259,7 @@ def _validate_purchase(tier: object, months: object) -> tuple[str, int]:
 
 
 def unused_plus_refund(customer: Customer, now: datetime) -> int:
-    """Return the pro-rata value of the Plus time left, in whole toman rounded down (R18)."""
+    """Return the pro-rata value of the Plus time left, in whole toman rounded down (R18). Implements R18."""
     if customer.tier_at(now) != Tier.PLUS:
         return 0
     left = customer.subscription_ends_at - now
@@ -266,7 +268,7 @@ def unused_plus_refund(customer: Customer, now: datetime) -> int:
 
 
 def quote_subscription(*, customer: Customer, tier: str, months: int, now: datetime) -> SubscriptionPurchase:
-    """Say what buying `tier` for `months` would charge, refund and end at (R18); changes nothing."""
+    """Say what buying `tier` for `months` would charge, refund and end at (R18); changes nothing. Implements R18."""
     tier, months = _validate_purchase(tier, months)
     current = customer.tier_at(now)
     if current == Tier.PREMIUM and tier == Tier.PLUS:
@@ -295,6 +297,8 @@ def buy_subscription(
 
     With `offer` (an ``offer_state`` shown to the customer), the purchase happens only if
     the subscription is still as it was then, so a second submit of one offer buys nothing.
+
+    Implements R18.
     """
     now = now or timezone.now()
     locked = lock_customer(customer)
@@ -369,7 +373,7 @@ def _end_or_renew(customer_id: int, now: datetime) -> str | None:
 
 
 def end_or_renew_subscriptions(*, now: datetime | None = None, batch_size: int = 500) -> dict[str, int]:
-    """End lapsed subscriptions or auto-renew them from the wallet (R5, R20); safe to rerun."""
+    """End lapsed subscriptions or auto-renew them from the wallet (R5, R20); safe to rerun. Implements R20."""
     now = now or timezone.now()
     due_ids = list(
         Customer.objects.filter(subscription_ends_at__lte=now)

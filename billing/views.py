@@ -43,7 +43,7 @@ LEDGER_PER_PAGE = 20
 
 
 def wallet_charge_url(shortfall: int, back_to: str | None = None) -> str:
-    """The wallet page with the missing amount filled in (R11), never below the minimum charge."""
+    """The wallet page with the missing amount filled in (R11), never below the minimum charge. Implements R11."""
     query = {"amount": suggested_charge(shortfall)}
     if back_to:
         query["next"] = back_to

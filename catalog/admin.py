@@ -134,6 +134,8 @@ class BookAdmin(admin.ModelAdmin):
         The form's instance was read without that lock: saving it whole would write back
         the units on loan it read while loans start and end. update_book writes only the
         fields the admin changed, and raised units serve the queue.
+
+        Implements R27.
         """
         if not change:
             super().save_model(request, obj, form, change)

@@ -100,7 +100,7 @@ class Genre(models.Model):
 
 class BookQuerySet(models.QuerySet):
     def in_catalog(self):
-        """Books the catalog shows and lends: not withdrawn (R28)."""
+        """Books the catalog shows and lends: not withdrawn (R28). Implements R28."""
         return self.filter(withdrawn_at__isnull=True)
 
     def refresh_search_documents(self) -> int:

@@ -102,7 +102,7 @@ def update_book(*, book: Book, by: User, data: Mapping[str, Any], now: datetime 
 
 @atomic_with_retry()
 def restore_book(*, book: Book) -> Book:
-    """Bring a withdrawn book back to the catalog: listed and lent again (R28, admins)."""
+    """Bring a withdrawn book back to the catalog: listed and lent again (R28, admins). Implements R28."""
     locked = lock_book(book)
     if locked is None:
         raise Http404("The book was deleted.")

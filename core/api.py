@@ -29,7 +29,7 @@ def _code_of(exc: exceptions.APIException) -> str:
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
-    """Turn every expected error into ``{"detail", "code", ...}`` with its own status (R26)."""
+    """Turn every expected error into ``{"detail", "code", ...}`` with its own status (R26). Implements R26."""
     if isinstance(exc, DomainError):
         set_rollback()
         headers = {"Retry-After": str(exc.extra["retry_after"])} if "retry_after" in exc.extra else None
@@ -101,6 +101,8 @@ class StrictInputSerializer(serializers.Serializer):
 
     Silently dropping ``{"role": "admin"}`` would tell the client it worked; a 400 that
     names the field tells the truth.
+
+    Implements R23 and R26.
     """
 
     def to_internal_value(self, data):

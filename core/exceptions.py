@@ -8,7 +8,7 @@ from typing import Any
 
 
 class DomainError(Exception):
-    """A refusal by a business rule, carrying what a client needs to react to it."""
+    """A refusal by a business rule, carrying what a client needs to react to it. Implements R26."""
 
     code = "domain_error"
     status = 400

@@ -28,7 +28,7 @@ from django.db import models
 
 
 class ServiceOwnedFields(models.Model):
-    """A model whose ``service_owned_fields`` a generic full save never writes back."""
+    """A model whose ``service_owned_fields`` a generic full save never writes back. Implements R27."""
 
     service_owned_fields: ClassVar[frozenset[str]] = frozenset()
 

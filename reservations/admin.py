@@ -30,7 +30,7 @@ HOLDER_ACTIONS = {
 
 @admin.register(Reservation)
 class ReservationAdmin(ReadOnlyModelAdmin):
-    """Read-only: reservations change only through the rules, here as actions (R23, R25)."""
+    """Read-only: reservations change only through the rules, here as actions (R23, R25). Implements R23 and R25."""
 
     list_display = [
         "id",
@@ -79,7 +79,7 @@ class ReservationAdmin(ReadOnlyModelAdmin):
 
 @admin.register(Book)
 class LendingBookAdmin(BookAdmin):
-    """catalog's BookAdmin with each book's holders and queue (R25), deleting as R28 says."""
+    """catalog's BookAdmin with each book's holders and queue (R25), deleting as R28 says. Implements R25."""
 
     list_display = [*BookAdmin.list_display, "holders_link"]
 

@@ -4,7 +4,7 @@ from core.exceptions import Conflict, DomainError, InvalidInput, NotAllowed
 
 
 class SubscriptionRequired(NotAllowed):
-    """Free customers cannot reserve or queue (R1)."""
+    """Free customers cannot reserve or queue (R1). Implements R1."""
 
     code = "subscription_required"
     default_message = "Reserving needs a Plus or Premium subscription."
@@ -18,14 +18,14 @@ class InvalidDays(InvalidInput):
 
 
 class AlreadyReserved(Conflict):
-    """One live reservation per customer and book (R8)."""
+    """One live reservation per customer and book (R8). Implements R8."""
 
     code = "already_reserved"
     default_message = "You already hold or are queued for this book."
 
 
 class ReservationLimitReached(Conflict):
-    """The tier's active limit is reached (R10)."""
+    """The tier's active limit is reached (R10). Implements R10."""
 
     code = "reservation_limit_reached"
     default_message = "You have reached the number of active reservations your tier allows."

@@ -20,6 +20,8 @@ def expire_due_reservations(*, now: datetime | None = None, batch_size: int = 50
     a book locked by another worker or request is skipped: a reserve or return on it
     expires its due loans itself, and anything else leaves them for the next sweep,
     which R16 allows since an overdue loan blocks nobody.
+
+    Implements R16.
     """
     now = now or timezone.now()
     book_ids = list(

@@ -76,7 +76,7 @@ def lock_reservation(reservation: Reservation) -> tuple[Book, Reservation]:
 
 
 def validate_days(days: object, rule: TierRule) -> int:
-    """A whole number from 1 to the tier's maximum (R4)."""
+    """A whole number from 1 to the tier's maximum (R4). Implements R4."""
     if isinstance(days, bool) or not isinstance(days, int):
         raise InvalidDays("Days must be a whole number.")
     if not 1 <= days <= rule.max_days:
@@ -87,7 +87,7 @@ def validate_days(days: object, rule: TierRule) -> int:
 def start_loan(
     book: Book, reservation: Reservation, customer: Customer, at: datetime, history: History | None = None
 ) -> None:
-    """Price, charge and activate `reservation` on a free unit of the locked `book` (R6, R7, R9)."""
+    """Price, charge and activate `reservation` on a free unit of the locked `book` (R6, R7, R9). Implements R9."""
     price = quote(customer, reservation.days, at, history=history)
     if customer.balance < price.price:
         raise InsufficientFunds(shortfall=price.price - customer.balance)
@@ -106,7 +106,7 @@ def start_loan(
 
 
 def running_loans(now: datetime) -> Coalesce:
-    """How many loans of the outer query's customer run at `now` (R10)."""
+    """How many loans of the outer query's customer run at `now` (R10). Implements R10."""
     return per_customer(Reservation.objects.active_at(now), Count("pk"))
 
 
@@ -128,6 +128,8 @@ def end_due_loans(books: dict[int, Book], now: datetime) -> tuple[int, list[Book
     Set statements whatever their number: one UPDATE of the reservations, and one of
     the books' units on loan per distinct number of loans ended. Returns how many ended
     and the books that got units back; the caller serves their queues (R13).
+
+    Implements R16.
     """
     due = list(Reservation.objects.filter(book_id__in=books).due(now).order_by("book_id", "ends_at", "id"))
     if not due:

@@ -62,11 +62,14 @@ class ReservationQuerySet(models.QuerySet):
         return self.filter(status=Status.QUEUED)
 
     def live_at(self, now: datetime):
-        """Queued, or active and still running at `now`: an overdue loan holds nothing (R8, R16)."""
+        """Queued, or active and still running at `now`: an overdue loan holds nothing (R8, R16).
+
+        Implements R8 and R16.
+        """
         return self.filter(Q(status=Status.QUEUED) | Q(status=Status.ACTIVE, ends_at__gt=now))
 
     def active_at(self, now: datetime):
-        """Active reservations still running at `now`: overdue ones block nobody (R16)."""
+        """Active reservations still running at `now`: overdue ones block nobody (R16). Implements R16."""
         return self.filter(status=Status.ACTIVE, ends_at__gt=now)
 
     def due(self, now: datetime):
@@ -74,7 +77,7 @@ class ReservationQuerySet(models.QuerySet):
         return self.filter(status=Status.ACTIVE, ends_at__lte=now)
 
     def started_between(self, since: datetime, until: datetime):
-        """Loans that began from `since` to `until`, running or ended since: R7's books read."""
+        """Loans that began from `since` to `until`, running or ended since: R7's books read. Implements R7."""
         return self.filter(status__in=(Status.ACTIVE, *ENDED_AFTER_ACTIVE), starts_at__gte=since, starts_at__lte=until)
 
     def with_queue_priority(self, now: datetime):
@@ -91,7 +94,7 @@ class ReservationQuerySet(models.QuerySet):
         )
 
     def in_queue_order(self, now: datetime):
-        """Queued entries in R12 order: Premium at `now` first, then earliest request."""
+        """Queued entries in R12 order: Premium at `now` first, then earliest request. Implements R12."""
         return self.queued().with_queue_priority(now).order_by("priority", "requested_at", "id")
 
 

@@ -30,7 +30,7 @@ class Quote:
 
 @dataclass(frozen=True)
 class History:
-    """What R7 looks at for one customer at one moment."""
+    """What R7 looks at for one customer at one moment. Implements R7."""
 
     paid: int  # toman paid in the trailing 60 days: reservation and subscription debits less refunds
     books_read: int  # distinct books of reservations that became active in the trailing 30 days
@@ -94,7 +94,7 @@ def history_of(customer: Customer, now: datetime) -> History:
 
 
 def base_price(days: int) -> int:
-    """1,000 toman a day (R6)."""
+    """1,000 toman a day (R6). Implements R6."""
     return PRICE_PER_DAY * days
 
 
@@ -107,6 +107,8 @@ def quote(customer: Customer, days: int, now: datetime, *, history: History | No
     """Price `days` of reservation for `customer` at `now`, rounded down to whole toman (R6, R7).
 
     Pass the customer's `history` at `now` when it was already read.
+
+    Implements R7.
     """
     base = base_price(days)
     discount = (history or history_of(customer, now)).discount

@@ -40,6 +40,8 @@ def _promotion_refusal(
     """Say why the first queued customer cannot be served now, or None if they can (R13).
 
     Also returns the customer's R7 history once it was read, so the loan is priced with it.
+
+    Implements R13.
     """
     rule = customer.rule_at(now)
     if rule is None:
@@ -88,6 +90,8 @@ def _first_in_queue(book: Book, now: datetime) -> Reservation | None:
     under which every change to the book's queue happens, so the entries cannot change
     in between; a customer who gained priority after the first statement is served as
     they were then, as if their purchase had come a moment later.
+
+    Implements R12.
     """
     premium, first = _QUEUE_HEADS.first(book=book.pk, now=now)
     head = premium or first
@@ -100,6 +104,8 @@ def serve_queue(*, book: Book, now: datetime) -> list[Reservation]:
     A customer who cannot be served is dropped with the reason recorded and notified,
     and the next one is tried, until the units or the queue run out. Call inside the
     transaction that released the units.
+
+    Implements R13.
     """
     promoted: list[Reservation] = []
     while book.free_units > 0:

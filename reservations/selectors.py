@@ -58,6 +58,8 @@ def holders_and_queue(book: Book, now: datetime | None = None) -> dict[str, list
 
     A holder's price is what was charged; a queued entry's price is what it would be
     charged if served now.
+
+    Implements R25.
     """
     now = now or timezone.now()
 
@@ -205,6 +207,8 @@ def queue_place(reservation: Reservation, now: datetime) -> QueuePlace | None:
     The entries ahead are counted and their days summed by the database, and only the
     book's running loans are read (at most its units), so the cost does not grow with
     the queue. Reads the reservation's customer and book (the rows a reserve has at hand).
+
+    Implements R14.
     """
     if reservation.status != Status.QUEUED:
         return None
