@@ -25,11 +25,13 @@ named in ``var/bench/fixtures.json``:
   reservation yet and a large balance, who send the POST requests;
 - ``release_book``: one unit, held, with 10,000 customers queued (a third Premium);
 - ``sweep_books``: 10,000 active reservations already due, 2 per book (R16).
+
+The code: this file makes the rows (``main``); generate_data.py holds the words and names,
+generate_rows.py the random numbers, the batches and the ledger.
 """
 
 import json
 import os
-import random
 import sys
 import time
 from datetime import timedelta
@@ -46,9 +48,10 @@ django.setup()
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from stdnum import ean  # noqa: E402
+from generate_data import GENRES  # noqa: E402
+from generate_rows import Ledger, Progress, bulk, isbn13, make_users, rng, title, words  # noqa: E402
 
-from accounts.models import TIER_RULES, Author, City, Customer, Role, Tier, User  # noqa: E402
+from accounts.models import TIER_RULES, Author, City, Customer, Role, Tier  # noqa: E402
 from billing.models import TransactionKind, WalletTransaction  # noqa: E402
 from catalog.models import Book, Genre, isbn_forms, normalize_search_text  # noqa: E402
 from reservations.models import DAY, Reservation, Status  # noqa: E402
@@ -61,227 +64,9 @@ QUEUED_ON_RELEASE = 10_000
 DUE_FOR_SWEEP = 10_000
 LOAD_CUSTOMERS = 1_000
 FIXTURE_BOOKS = 200
-BATCH = 5_000
 FIXTURES_FILE = Path(os.environ.get("BENCH_FIXTURES", BASE_DIR / "var" / "bench" / "fixtures.json"))
 
-rng = random.Random(20260101)
 NOW = timezone.now()
-
-WORDS_EN = [
-    "night",
-    "river",
-    "garden",
-    "silent",
-    "shadow",
-    "house",
-    "winter",
-    "letter",
-    "stone",
-    "city",
-    "blind",
-    "owl",
-    "journey",
-    "empty",
-    "sea",
-    "last",
-    "golden",
-    "old",
-    "forgotten",
-    "mirror",
-    "road",
-    "season",
-    "small",
-    "prince",
-    "war",
-    "peace",
-    "memory",
-    "lost",
-    "secret",
-    "fire",
-]
-WORDS_FA = [
-    "بوف",
-    "کور",
-    "شب",
-    "رود",
-    "باغ",
-    "خاموش",
-    "سایه",
-    "خانه",
-    "زمستان",
-    "نامه",
-    "سنگ",
-    "شهر",
-    "سفر",
-    "دریا",
-    "آخر",
-    "طلایی",
-    "کهنه",
-    "آینه",
-    "جاده",
-]
-FIRST_NAMES = [
-    "Sara",
-    "Ali",
-    "Reza",
-    "Maryam",
-    "Hossein",
-    "Zahra",
-    "Amir",
-    "Neda",
-    "Omid",
-    "Leila",
-    "Kaveh",
-    "Shirin",
-    "Dariush",
-    "Parisa",
-    "Babak",
-]
-LAST_NAMES = [
-    "Ahmadi",
-    "Karimi",
-    "Hosseini",
-    "Rezaei",
-    "Moradi",
-    "Jafari",
-    "Ghasemi",
-    "Rahimi",
-    "Mousavi",
-    "Sadeghi",
-    "Kazemi",
-    "Hedayat",
-]
-GENRES = [
-    "Novel",
-    "Poetry",
-    "History",
-    "Philosophy",
-    "Science",
-    "Children",
-    "Biography",
-    "Drama",
-    "Travel",
-    "Mystery",
-    "Fantasy",
-    "Essays",
-    "Psychology",
-    "Economics",
-    "Art",
-    "Religion",
-    "Politics",
-    "Classics",
-    "Short-stories",
-    "Humour",
-]
-
-
-# A catalog's words follow Zipf's law: a few are everywhere, most are rare. The named words
-# come first (the most frequent), then 4,000 made-up ones from syllables.
-SYLLABLES = ["ka", "ro", "mi", "sen", "tal", "dor", "vi", "na", "shi", "lum", "bar", "qe", "zo", "fa", "ri", "tun"]
-VOCABULARY = WORDS_EN + [a + b + c for a in SYLLABLES for b in SYLLABLES for c in SYLLABLES[:16] if a != b][:4_000]
-WEIGHTS = [1 / (rank + 10) for rank in range(len(VOCABULARY))]
-
-
-def words(count: int) -> str:
-    return " ".join(rng.choices(VOCABULARY, weights=WEIGHTS, k=count))
-
-
-class Progress:
-    """A one-line progress report on stderr: what, how many of how many, rows per second."""
-
-    def __init__(self, label: str, total: int):
-        self.label, self.total, self.done, self.started = label, total, 0, time.perf_counter()
-
-    def advance(self, count: int) -> None:
-        self.done += count
-        elapsed = time.perf_counter() - self.started
-        width = 30
-        filled = int(width * self.done / max(self.total, 1))
-        rate = self.done / elapsed if elapsed else 0
-        sys.stderr.write(
-            f"\r  {self.label:<24} [{'#' * filled}{'.' * (width - filled)}] "
-            f"{self.done:>7,}/{self.total:,} {rate:>9,.0f}/s"
-        )
-        if self.done >= self.total:
-            sys.stderr.write(f"  {elapsed:.1f}s\n")
-        sys.stderr.flush()
-
-
-def bulk(model, objects: list, label: str) -> list:
-    """bulk_create in batches with a progress bar; returns the saved objects (with ids on PostgreSQL)."""
-    progress = Progress(label, len(objects))
-    for start in range(0, len(objects), BATCH):
-        chunk = objects[start : start + BATCH]
-        model.objects.bulk_create(chunk, batch_size=BATCH)
-        progress.advance(len(chunk))
-    if not objects:
-        progress.advance(0)
-    return objects
-
-
-def isbn13(n: int) -> str:
-    body = f"978{n:09d}"
-    return body + ean.calc_check_digit(body)
-
-
-def title() -> str:
-    if rng.random() < 0.3:
-        return " ".join(rng.choice(WORDS_FA) for _ in range(rng.randint(2, 4)))
-    return words(rng.randint(2, 4)).capitalize()
-
-
-def make_users(prefix: str, count: int, role: str, password: str, start_phone: int) -> list[User]:
-    users = []
-    for i in range(count):
-        users.append(
-            User(
-                username=f"{prefix}{i:05d}",
-                email=f"{prefix}{i:05d}@bench.example",
-                phone=f"+98{start_phone + i:010d}",
-                role=role,
-                password=password,
-                first_name=rng.choice(FIRST_NAMES),
-                last_name=rng.choice(LAST_NAMES),
-            )
-        )
-    return bulk(User, users, f"{role} users")
-
-
-class Ledger:
-    """Every customer's ledger in time order, so balance_after runs and balance == sum (R19)."""
-
-    def __init__(self):
-        self.entries: dict[int, list[tuple]] = {}
-
-    def add(self, customer_id: int, amount: int, kind: str, at, reference: str) -> None:
-        self.entries.setdefault(customer_id, []).append((at, amount, kind, reference))
-
-    def write(self, customers: list[Customer]) -> None:
-        rows, balances = [], {}
-        for customer_id, entries in self.entries.items():
-            balance = 0
-            for at, amount, kind, reference in sorted(entries, key=lambda entry: entry[0]):
-                balance += amount
-                assert balance >= 0, (customer_id, entries)
-                rows.append(
-                    WalletTransaction(
-                        customer_id=customer_id,
-                        amount=amount,
-                        kind=kind,
-                        reference=reference,
-                        created_at=at,
-                        balance_after=balance,
-                    )
-                )
-            balances[customer_id] = balance
-        bulk(WalletTransaction, rows, "wallet transactions")
-        for customer in customers:
-            customer.balance = balances.get(customer.pk, 0)
-        progress = Progress("customer balances", len(customers))
-        for start in range(0, len(customers), BATCH):
-            chunk = customers[start : start + BATCH]
-            Customer.objects.bulk_update(chunk, ["balance"], batch_size=BATCH)
-            progress.advance(len(chunk))
 
 
 def main() -> None:
