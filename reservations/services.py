@@ -93,6 +93,7 @@ def reserve(*, customer: Customer, book: Book | int, days: int, now: datetime | 
     """Reserve `book` for `days` (R1, R4, R8–R12): active at once if a unit is free, else queued.
 
     `book` may be a book's id: an id naming no book raises ValidationError on ``book``.
+    Implements R1, R8, R9, R10 and R12.
     """
     now = now or timezone.now()
     # Cheap refusals first, then the same checks again on the locked rows.
@@ -162,13 +163,13 @@ def _end_loan(reservation: Reservation, *, status: str, now: datetime, customer:
 
 @atomic_with_retry()
 def return_reservation(*, customer: Customer, reservation: Reservation, now: datetime | None = None) -> Reservation:
-    """Return an active reservation early; its unit goes to the queue (R15, R13). No refund."""
+    """Return an active reservation early; its unit goes to the queue (R13). No refund. Implements R15."""
     return _end_loan(reservation, status=Status.RETURNED, now=now or timezone.now(), customer=customer)
 
 
 @atomic_with_retry()
 def leave_queue(*, customer: Customer, reservation: Reservation, now: datetime | None = None) -> Reservation:
-    """Leave a queue at any time, at no charge (R14)."""
+    """Leave a queue at any time, at no charge. Implements R14."""
     now = now or timezone.now()
     _, reservation = lock_reservation(reservation)
     if reservation.customer_id != customer.pk:
@@ -184,13 +185,13 @@ def leave_queue(*, customer: Customer, reservation: Reservation, now: datetime |
 
 @atomic_with_retry()
 def end_reservation_by_admin(*, reservation: Reservation, now: datetime | None = None) -> Reservation:
-    """An admin ends an active reservation early; its unit goes to the queue (R25, R13)."""
+    """An admin ends an active reservation early; its unit goes to the queue (R13). Implements R25."""
     return _end_loan(reservation, status=Status.ENDED_BY_ADMIN, now=now or timezone.now(), customer=None)
 
 
 @atomic_with_retry()
 def remove_from_queue_by_admin(*, reservation: Reservation, now: datetime | None = None) -> Reservation:
-    """An admin removes a queued entry; the customer is notified (R25)."""
+    """An admin removes a queued entry; the customer is notified. Implements R25."""
     now = now or timezone.now()
     book, reservation = lock_reservation(reservation)
     if reservation.status == Status.ACTIVE:
@@ -233,6 +234,7 @@ def delete_book(*, book: Book, now: datetime | None = None) -> bool:
     A book that was ever lent is withdrawn instead (R28): out of the catalog and no
     longer lent, its reservations kept, so nobody's R7 history changes. Queue entries
     that never became loans count for nothing and go with a book that is deleted.
+    Implements R28.
     """
     now = now or timezone.now()
     locked = lock_existing_book(book)

@@ -24,12 +24,6 @@ SPEC_RULES = 40
 # (reservations/services.py, accounts/models, accounts/services.py). Empty it as they gain
 # the sentence.
 PENDING_DOCSTRINGS = {
-    "reservations.services.reserve",
-    "reservations.services.leave_queue",
-    "reservations.services.return_reservation",
-    "reservations.services.end_reservation_by_admin",
-    "reservations.services.remove_from_queue_by_admin",
-    "reservations.services.delete_book",
     "accounts.models.TierRule",
     "accounts.models.Customer.tier_at",
     "accounts.models.Customer.has_queue_priority",
