@@ -22,7 +22,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from core.owned_fields import ServiceOwnedFields
 
-from .validators import validate_one_script
+from ..validators import validate_one_script
 
 phone_validator = RegexValidator(
     regex=r"^\+[1-9]\d{7,14}$",
