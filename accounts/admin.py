@@ -8,7 +8,7 @@ from django.utils.html import format_html
 
 from core.exceptions import DomainError
 
-from . import services
+from . import contact_change, services
 from .models import Author, City, ContactChange, Customer, Notification, SmsDevice, User
 
 
@@ -38,7 +38,7 @@ class UserAdmin(DjangoUserAdmin):
         if change:
             for field in ("phone", "email"):
                 if field in form.changed_data:
-                    services.contact_changed(user=obj, field=field, old_phone=form.initial["phone"])
+                    contact_change.contact_changed(user=obj, field=field, old_phone=form.initial["phone"])
 
     @admin.action(description="Revoke all tokens and end all sessions of the selected users (R24)")
     def revoke_tokens(self, request, queryset):

@@ -96,7 +96,7 @@ class ContactForm(forms.Form):
 
 
 class ContactChangeForm(forms.Form):
-    """A new phone or e-mail and the current password (accounts.services.start_contact_change)."""
+    """A new phone or e-mail and the current password (accounts.contact_change.start_contact_change)."""
 
     phone = forms.CharField(
         label="New phone number",
@@ -130,7 +130,7 @@ class ContactChangeForm(forms.Form):
         return data
 
     def change(self) -> dict:
-        """The arguments of accounts.services.start_contact_change, but the user."""
+        """The arguments of accounts.contact_change.start_contact_change, but the user."""
         new = (
             {"phone": self.cleaned_data["phone"]}
             if self.cleaned_data["phone"]

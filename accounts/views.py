@@ -12,7 +12,7 @@ Decisions where SPEC is silent:
   "new" that one time.
 - A new phone or e-mail takes its own two pages (the password, then the code), as the
   API's two steps (issue 14, item 4). A new phone ends every other session and token
-  (services.confirm_contact_change); this browser's session stays, as it just gave the
+  (contact_change.confirm_contact_change); this browser's session stays, as it just gave the
   password and the code.
 """
 
@@ -34,7 +34,7 @@ from django_otp import login as otp_login
 from core.exceptions import DomainError
 from core.pages import add_validation_errors, login_required_page, safe_next, with_retry_after
 
-from . import services
+from . import contact_change, services
 from .exceptions import ContactChangeExpired, ContactChangeNotFound, TooManyRequests
 from .forms import (
     AuthorProfileForm,
@@ -270,7 +270,7 @@ def contact_change_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                challenge = services.start_contact_change(user=request.user, **form.change())
+                challenge = contact_change.start_contact_change(user=request.user, **form.change())
             except ValidationError as error:
                 add_validation_errors(form, error)
             except DomainError as error:  # too many wrong passwords or codes (429)
@@ -297,7 +297,7 @@ def contact_change_code_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = request.user
         try:  # no atomic() around it: a wrong code's count must be committed with the refusal
-            services.confirm_contact_change(user=user, change_id=change.pk, code=form.cleaned_data["code"])
+            contact_change.confirm_contact_change(user=user, change_id=change.pk, code=form.cleaned_data["code"])
         except (ContactChangeExpired, ContactChangeNotFound) as error:
             request.session.pop(CONTACT_CHANGE_KEY, None)
             messages.error(request, error.message)

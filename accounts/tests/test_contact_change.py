@@ -15,9 +15,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from accounts.contact_change import confirm_contact_change, start_contact_change
 from accounts.exceptions import ContactChangeExpired, WrongContactCode
 from accounts.models import ContactChange, User
-from accounts.services import confirm_contact_change, start_contact_change
 from accounts.tests.conftest import NEW_PHONE, OLD_PHONE, PASSWORD, code_sent_to, other_code, texts
 from accounts.tests.factories import UserFactory
 from bookstore.tests.api_assertions import assert_error, assert_invalid
