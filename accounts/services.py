@@ -80,6 +80,7 @@ def start_login(*, username: str, password: str, now: datetime | None = None) ->
 
     A wrong username and a wrong password give the same error; `authenticate` runs the
     password hasher for unknown users too, so both take about the same time.
+    Implements R21.
     """
     user = authenticate(username=username, password=password)
     if user is None:
@@ -100,7 +101,10 @@ def start_login(*, username: str, password: str, now: datetime | None = None) ->
 
 
 def verify_login(*, challenge: str, code: str, now: datetime | None = None) -> User:
-    """Check the one-time code of a challenge (R21, second step); return the user."""
+    """Check the one-time code of a challenge (R21, second step); return the user.
+
+    Implements R21.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         device = (
@@ -120,7 +124,10 @@ def verify_login(*, challenge: str, code: str, now: datetime | None = None) -> U
 
 @transaction.atomic
 def issue_tokens(user: User, *, now: datetime | None = None) -> dict[str, str]:
-    """Return a fresh JWT pair for `user`, the first of a new refresh family (R22)."""
+    """Return a fresh JWT pair for `user`, the first of a new refresh family (R22).
+
+    Implements R22.
+    """
     refresh = RefreshToken.for_user(user)
     refresh[REVOCATION_CLAIM] = revocation_stamp(user)  # the access token copies it
     family = RefreshFamily.objects.create(
@@ -147,6 +154,7 @@ def refresh_tokens(*, refresh: str, now: datetime | None = None) -> dict[str, st
     the family that comes back was rotated already: someone holds a copy, so the family
     ends (401 ``token_reused``) and every token of that login with it, the live one too.
     A client whose refresh reply was lost logs in again: there is no grace period.
+    Implements R22.
     """
     now = now or timezone.now()
     token = _read_refresh(refresh)
@@ -194,7 +202,10 @@ def delete_spent_logins(*, now: datetime | None = None) -> int:
 
 @transaction.atomic
 def log_out(*, user: User, refresh: str, now: datetime | None = None) -> None:
-    """End the login the refresh token belongs to: it and the login's access tokens stop (R22)."""
+    """End the login the refresh token belongs to: it and the login's access tokens stop (R22).
+
+    Implements R22.
+    """
     token = _read_refresh(refresh)
     if str(token.get(api_settings.USER_ID_CLAIM)) != str(user.pk):
         raise InvalidRefreshToken("This refresh token belongs to someone else.")
@@ -207,7 +218,10 @@ def log_out(*, user: User, refresh: str, now: datetime | None = None) -> None:
 
 @transaction.atomic
 def revoke_tokens(*, user: User, now: datetime | None = None) -> None:
-    """An admin revokes every token of a non-admin user; their sessions end too (R24)."""
+    """An admin revokes every token of a non-admin user; their sessions end too (R24).
+
+    Implements R24.
+    """
     if user.role == Role.ADMIN:
         raise CannotRevokeAdmin()
     user.cut_off_tokens(now or timezone.now())
@@ -226,7 +240,10 @@ def close_account(*, user: User, now: datetime | None = None) -> None:
 
 @transaction.atomic
 def set_user_active(*, user: User, active: bool, now: datetime | None = None) -> User:
-    """An admin opens or closes an account; closing it ends its tokens and sessions (R24, R27)."""
+    """An admin opens or closes an account; closing it ends its tokens and sessions (R24, R27).
+
+    Implements R27.
+    """
     locked = User.objects.select_for_update().get(pk=user.pk)
     if locked.is_active != active:
         locked.is_active = active

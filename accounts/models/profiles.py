@@ -22,7 +22,10 @@ class Tier(models.TextChoices):
 
 @dataclass(frozen=True)
 class TierRule:
-    """What a paid tier allows (R2, R3) and what a month of it costs (R18)."""
+    """What a paid tier allows (R2, R3) and what a month of it costs (R18).
+
+    Implements R2 and R3.
+    """
 
     max_days: int
     max_active: int
@@ -79,7 +82,10 @@ class Customer(ServiceOwnedFields):
         return self.user.username
 
     def tier_at(self, now: datetime | None = None) -> str:
-        """Return the tier in force at `now`: a paid tier only until it ends (R5)."""
+        """Return the tier in force at `now`: a paid tier only until it ends (R5).
+
+        Implements R5.
+        """
         now = now or timezone.now()
         if self.tier != Tier.FREE and self.subscription_ends_at and self.subscription_ends_at > now:
             return self.tier
@@ -90,7 +96,10 @@ class Customer(ServiceOwnedFields):
         return TIER_RULES.get(self.tier_at(now))
 
     def has_queue_priority(self, now: datetime) -> bool:
-        """Whether the tier in force at `now` puts this customer ahead in queues (R12, `TierRule.queue_priority`)."""
+        """Whether the tier in force at `now` puts this customer ahead in queues (R12, `TierRule.queue_priority`).
+
+        Implements R12.
+        """
         rule = self.rule_at(now)
         return rule is not None and rule.queue_priority
 

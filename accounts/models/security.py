@@ -23,6 +23,7 @@ class SmsDevice(SideChannelDevice):
 
     One device per user; each login replaces the code and the challenge, so an older
     challenge stops working the moment a new code is sent.
+    Implements R21.
     """
 
     CODE_LENGTH = 6

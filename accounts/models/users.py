@@ -213,7 +213,10 @@ class User(ServiceOwnedFields, AbstractUser):
 
     @transaction.atomic
     def cut_off_tokens(self, now: datetime) -> None:
-        """Refuse every token issued to this user up to `now`, and end their sessions (R24)."""
+        """Refuse every token issued to this user up to `now`, and end their sessions (R24).
+
+        Implements R24.
+        """
         self.tokens_revoked_at = now
         self.save(update_fields=["tokens_revoked_at"])
         outstanding = OutstandingToken.objects.filter(user=self, blacklistedtoken__isnull=True)
