@@ -16,7 +16,6 @@ LAYERS = ["core", "accounts", "billing", "catalog", "reservations", "demo", "das
 RANK = {app: rank for rank, app in enumerate(LAYERS)}
 
 
-
 def imported_apps(source: str, app: str) -> set[str]:
     """The modules of other LAYERS apps that `source`, a module of `app`, imports anywhere in it."""
     found = set()
