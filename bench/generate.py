@@ -53,7 +53,7 @@ from generate_rows import Ledger, Progress, bulk, isbn13, make_users, rng, title
 
 from accounts.models import TIER_RULES, Author, City, Customer, Role, Tier  # noqa: E402
 from billing.models import TransactionKind, WalletTransaction  # noqa: E402
-from catalog.models import Book, Genre, isbn_forms, normalize_search_text  # noqa: E402
+from catalog.models import Book, Genre, compose_search_document, isbn_forms  # noqa: E402
 from reservations.models import DAY, Reservation, Status  # noqa: E402
 from reservations.pricing import PRICE_PER_DAY  # noqa: E402
 
@@ -116,8 +116,9 @@ def main() -> None:
             for author in chosen:
                 user = user_by_id[author.user_id]
                 names += [user.first_name, user.last_name, user.username]
-            parts = [book.title, *names, *sorted(isbn_forms(book.isbn)), book.description]
-            book.search_document = normalize_search_text("\n".join(part for part in parts if part))
+            book.search_document = compose_search_document(
+                title=book.title, names=names, isbns=sorted(isbn_forms(book.isbn)), description=book.description
+            )
         bulk(Book, books, "books")
         links = [
             Book.authors.through(book_id=book.pk, author_id=author.pk)

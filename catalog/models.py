@@ -12,6 +12,7 @@ from core.compiled import CompiledIncrement, CompiledQuery, Param
 from core.owned_fields import ServiceOwnedFields
 
 from .cache import invalidate_catalog_cache
+from .collation import TITLE_COLLATION
 
 
 def validate_isbn(value: str) -> None:
@@ -40,17 +41,35 @@ def isbn_forms(value: str) -> set[str]:
     return forms
 
 
-# Persian text is typed with Arabic letter forms, diacritics, the zero-width non-joiner and
-# Persian or Arabic digits; folding them lets «بوف كور» find «بوف کور» and ۹۷۸… find 978….
+# Persian text is typed with Arabic letter forms, diacritics, with or without the
+# zero-width non-joiner, and with Persian or Arabic digits; folding them lets «بوف كور»
+# find «بوف کور», «چراغها» find «چراغ‌ها» and ۹۷۸… find 978… (R40). A query drops the
+# joiner: most people type «چراغها» for «چراغ‌ها». The search document holds a word with a
+# joiner both ways, its parts and the parts joined (``_searchable``), so «چراغ ها» typed
+# with a space finds it too. persiantools' ar_to_fa folds only ي, ى and ك, and hazm brings
+# NLTK for the rest, so the few letters are folded here.
 _SEARCH_FOLDING = str.maketrans(
     {
         "\u064a": "\u06cc",  # Arabic yeh -> Persian yeh
         "\u0649": "\u06cc",  # alef maksura -> Persian yeh
+        "\u0626": "\u06cc",  # yeh with hamza -> Persian yeh
         "\u0643": "\u06a9",  # Arabic kaf -> Persian keheh
-        "\u200c": " ",  # zero-width non-joiner separates words
+        "\u0629": "\u0647",  # teh marbuta -> heh
+        "\u06c0": "\u0647",  # heh with yeh above -> heh
+        "\u0623": "\u0627",  # alef with hamza above -> alef
+        "\u0625": "\u0627",  # alef with hamza below -> alef
+        "\u0671": "\u0627",  # alef wasla -> alef
+        "\u0624": "\u0648",  # waw with hamza -> waw
+        "\u200c": None,  # zero-width non-joiner: the word is one word with or without it
+        "\u200d": None,  # zero-width joiner
+        "\u200e": None,  # left-to-right mark
+        "\u200f": None,  # right-to-left mark
         "\x1f": " ",  # the search document's section separator (SEARCH_SECTION_SEPARATOR)
         "\u0640": None,  # tatweel
         **{chr(code): None for code in range(0x064B, 0x0653)},  # harakat
+        "\u0654": None,  # hamza above
+        "\u0655": None,  # hamza below
+        "\u0670": None,  # superscript alef
         **{chr(0x06F0 + digit): str(digit) for digit in range(10)},  # Persian digits
         **{chr(0x0660 + digit): str(digit) for digit in range(10)},  # Arabic-Indic digits
     }
@@ -58,8 +77,17 @@ _SEARCH_FOLDING = str.maketrans(
 
 
 def normalize_search_text(text: str) -> str:
-    """Fold Persian letter variants and digits and the case, for the search document and queries."""
+    """Fold Persian letter variants and digits and the case, for the search document and queries.
+
+    Implements R40's search that finds what people type.
+    """
     return text.translate(_SEARCH_FOLDING).casefold()
+
+
+def _searchable(text: str) -> str:
+    """`text` folded for the search document: each word with a joiner as its parts, then joined."""
+    joined = [word for word in text.split() if "\u200c" in word]
+    return normalize_search_text(" ".join([text.replace("\u200c", " "), *joined]))
 
 
 # The search document's three sections, in the order of their weight in the stored vector
@@ -77,9 +105,7 @@ def compose_search_document(*, title: str, names: list[str], isbns: list[str], d
     ``search_vector`` from it.
     """
     sections = [[title], [*names, *isbns], [description]]
-    return SEARCH_SECTION_SEPARATOR.join(
-        normalize_search_text("\n".join(part for part in parts if part)) for parts in sections
-    )
+    return SEARCH_SECTION_SEPARATOR.join(_searchable("\n".join(part for part in parts if part)) for parts in sections)
 
 
 class Genre(models.Model):
@@ -129,7 +155,8 @@ class Book(ServiceOwnedFields):
 
     service_owned_fields = frozenset({"units", "units_on_loan", "search_document", "search_vector", "withdrawn_at"})
 
-    title = models.CharField(max_length=300)
+    # Persian titles first, in the Persian alphabet, then Latin (R40; catalog.collation).
+    title = models.CharField(max_length=300, db_collation=TITLE_COLLATION)
     isbn = models.CharField("ISBN", max_length=13, unique=True, validators=[validate_isbn])
     price = models.BigIntegerField(help_text="List price in toman.")
     genre = models.ForeignKey(Genre, on_delete=models.PROTECT, related_name="books")

@@ -142,7 +142,7 @@ class TestBookList:
         assert found("بوف کور") == ["بوف کور"]
         assert found("drops blood") == ["Three Drops of Blood"]
         assert found("costello") == ["Other"]
-        assert found("hedayat") == ["Three Drops of Blood", "بوف کور"]
+        assert found("hedayat") == ["بوف کور", "Three Drops of Blood"]  # Persian titles first (R40)
         assert found(VALID_ISBN) == ["بوف کور"]
         assert found("9780306406157") == ["بوف کور"]
 
