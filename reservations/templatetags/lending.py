@@ -18,8 +18,8 @@ from accounts.permissions import is_customer
 from ..exceptions import InvalidDays
 from ..forms import ReserveForm
 from ..models import Status
-from ..pricing import discount_percent
-from ..selectors import queue_places, reservation_list
+from ..pricing import base_price, discount_percent
+from ..selectors import queue_places, reservation_list, wait_if_joined
 from ..views import describe_wait
 
 register = template.Library()
@@ -36,10 +36,15 @@ def reserve_box(context: template.Context) -> dict:
         "role": user.role if user.is_authenticated else None,
         "csrf_token": context.get("csrf_token"),
         "login_url": f"{reverse('login')}?{urlencode({'next': reverse('book-detail', args=[book.pk])})}",
+        "price_a_day": base_price(1),
     }
-    if not is_customer(user):
+    customer = user.customer if is_customer(user) else None
+    if book.available_units <= 0 and (customer is not None or not user.is_authenticated):
+        # How long a newcomer would wait, told before they join (R14).
+        join = wait_if_joined(book, now, customer)
+        box.update(join=join, join_wait=describe_wait(join.estimated_wait))
+    if customer is None:
         return box
-    customer = user.customer
     rule = customer.rule_at(now)
     discount = discount_percent(customer, now) if rule else 0
     # A loan past its end holds nothing (R16): the page offers the book again at once.
