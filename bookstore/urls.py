@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
+from core.pages import favicon
 from dashboard.views import dashboard_view
 
 # The busiest first (the catalog, then reservations): the apps' paths never overlap.
@@ -27,6 +28,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("author/", include("catalog.author_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("favicon.ico", favicon),
     # GET only: OPTIONS would render DRF's metadata through the page's HTML renderer (a 500).
     # The split view serves Swagger UI's start-up script as a file (/api/docs/?script=) and
     # our template drops the page's inline <style>: the Content-Security-Policy allows neither inline.

@@ -7,6 +7,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -65,3 +67,8 @@ def with_retry_after(response: HttpResponse, wait: int | None) -> HttpResponse:
     if wait is not None:
         response["Retry-After"] = str(wait)
     return response
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, which browsers ask for on every page whatever the page links: the site's icon."""
+    return redirect(static("img/favicon.svg"), permanent=True)

@@ -131,3 +131,15 @@ def test_a_deeply_nested_json_body_is_400_parse_error(client_for, make_customer)
 def test_options_on_the_swagger_page_is_not_a_500():
     response = Client(raise_request_exception=False).options("/api/docs/")
     assert response.status_code < 500
+
+
+def test_the_favicon_is_served_where_browsers_look_for_it(client):
+    """Issue 17: /favicon.ico was a 404 on every page; pages and the admin also link the icon."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("img/favicon.svg")
+    assert 'rel="icon"' in client.get("/").content.decode()
+    from accounts.models import Role
+    from accounts.tests.factories import UserFactory
+
+    client.force_login(UserFactory(role=Role.ADMIN, is_superuser=True))
+    assert 'rel="icon"' in client.get("/admin/").content.decode()
