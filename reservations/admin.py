@@ -186,8 +186,14 @@ class LendingBookAdmin(BookAdmin):
             self.message_user(request, f"#{reservation.pk}: {error.message}", messages.ERROR)
             return
         self.message_user(request, f"Reservation #{reservation.pk} of {reservation.customer} {done}.", messages.SUCCESS)
-        promoted = Reservation.objects.filter(pk__in=waiting, status=Status.ACTIVE).select_related("customer__user")
-        for entry in promoted:
-            self.message_user(
-                request, f"Next in the queue, {entry.customer} now holds the book (#{entry.pk}).", messages.INFO
-            )
+        served = Reservation.objects.filter(pk__in=waiting, status__in=(Status.ACTIVE, Status.DROPPED))
+        for entry in served.select_related("customer__user").order_by("ended_at", "starts_at", "pk"):
+            if entry.status == Status.ACTIVE:
+                self.message_user(
+                    request, f"Next in the queue, {entry.customer} now holds the book (#{entry.pk}).", messages.INFO
+                )
+            else:  # skipped by the queue (R13), and told so by a notification
+                reason = entry.get_end_reason_display().lower()
+                self.message_user(
+                    request, f"Dropped from the queue: {entry.customer}, {reason} (#{entry.pk}).", messages.WARNING
+                )

@@ -185,8 +185,19 @@ def leave_queue(*, customer: Customer, reservation: Reservation, now: datetime |
 
 @atomic_with_retry()
 def end_reservation_by_admin(*, reservation: Reservation, now: datetime | None = None) -> Reservation:
-    """An admin ends an active reservation early; its unit goes to the queue (R13). Implements R25."""
-    return _end_loan(reservation, status=Status.ENDED_BY_ADMIN, now=now or timezone.now(), customer=None)
+    """An admin ends an active reservation early; its unit goes to the queue (R13). Implements R25.
+
+    The customer is told, as a removed queue entry is (issue 17). A loan that had already
+    reached its end expired by itself: nothing to tell.
+    """
+    reservation = _end_loan(reservation, status=Status.ENDED_BY_ADMIN, now=now or timezone.now(), customer=None)
+    if reservation.status == Status.ENDED_BY_ADMIN:
+        notify(
+            user=reservation.customer.user,
+            kind=Notification.Kind.LOAN_ENDED,
+            message=f"An admin ended your loan of “{reservation.book.title}” early; the book is back in the library.",
+        )
+    return reservation
 
 
 @atomic_with_retry()

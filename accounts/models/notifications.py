@@ -12,6 +12,7 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         PROMOTED = "promoted", "Promoted from the queue"
         DROPPED = "dropped", "Dropped from the queue"
+        LOAN_ENDED = "loan_ended", "Loan ended by an admin"
         ENDING_SOON = "ending_soon", "Reservation ending soon"
         SUBSCRIPTION_RENEWED = "subscription_renewed", "Subscription renewed"
         SUBSCRIPTION_ENDED = "subscription_ended", "Subscription ended"

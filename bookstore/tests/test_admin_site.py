@@ -170,6 +170,24 @@ def test_end_early_promotes_the_next_customer_in_R12_order_R25_R13(admin_client,
     assert f"Next in the queue, {premium.customer} now holds the book (#{premium.pk})." in html
 
 
+def test_end_early_names_the_customers_the_queue_skipped_R13_R25(admin_client, busy_book):
+    """Issue 17: the admin's message named only the customer promoted, not those dropped on the way."""
+    from accounts.models import Customer
+
+    book, holder, queue = busy_book
+    premium, first_plus = queue[0], queue[1]
+    Customer.objects.filter(pk=premium.customer_id).update(balance=0)  # can no longer pay (R11)
+
+    html = admin_client.post(holders_url(book), {"action": "end", "reservation": holder.pk}, follow=True)
+    html = html.content.decode()
+
+    premium.refresh_from_db()
+    assert premium.status == Status.DROPPED and premium.end_reason == EndReason.INSUFFICIENT_FUNDS
+    assert f"Dropped from the queue: {premium.customer}, wallet could not pay at promotion (#{premium.pk})." in html
+    assert f"Next in the queue, {first_plus.customer} now holds the book (#{first_plus.pk})." in html
+    assert html.index("Dropped from the queue") < html.index("Next in the queue")
+
+
 def test_remove_cancels_a_queued_entry_and_notifies_the_customer_R25(admin_client, busy_book):
     book, _, queue = busy_book
     removed = queue[1]

@@ -79,3 +79,18 @@ def test_admin_removing_from_queue_cancels_and_notifies_R25(make_customer, occup
     assert waiter.balance == 10_000
     with pytest.raises(ReservationIsActive):
         remove_from_queue_by_admin(reservation=loan, now=now + HOUR)
+
+
+def test_the_customer_whose_loan_an_admin_ends_is_told_R25(occupied_book, now):
+    """Issue 17: the holder used to learn nothing when an admin ended their loan early."""
+    book, holder, loan = occupied_book
+    end_reservation_by_admin(reservation=loan, now=now + HOUR)
+    [told] = Notification.objects.filter(user=holder.user, kind=Notification.Kind.LOAN_ENDED)
+    assert book.title in told.message and "ended your loan" in told.message
+
+
+def test_a_loan_past_its_end_expires_and_nobody_is_told_it_was_ended(occupied_book, now):
+    book, holder, loan = occupied_book
+    ended = end_reservation_by_admin(reservation=loan, now=loan.ends_at + HOUR)
+    assert ended.status == Status.EXPIRED
+    assert not Notification.objects.filter(user=holder.user, kind=Notification.Kind.LOAN_ENDED).exists()
