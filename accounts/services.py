@@ -33,7 +33,7 @@ from .exceptions import (
     TooManyPasswordTries,
     TooManyRequests,
 )
-from .models import Author, Customer, Notification, RefreshFamily, Role, SmsDevice, User
+from .models import Author, Customer, Notification, RefreshFamily, Role, SmsDevice, User, masked_phone
 from .rate_limits import RateLimited, current_password_tries, otp_codes
 from .sms import send_sms
 
@@ -98,6 +98,23 @@ def start_login(*, username: str, password: str, now: datetime | None = None) ->
     # Sent after the commit: the code must exist before anyone can type it.
     send_sms(phone=user.phone, message=f"Your Bookstore code is {code}. It expires in 2 minutes.")
     return LoginChallenge(challenge=device.challenge, expires_in=int(SmsDevice.LIFETIME.total_seconds()))
+
+
+@dataclass(frozen=True)
+class CodeState:
+    """Where a login code went and how many wrong tries it still takes (R21), for the code page."""
+
+    sent_to: str  # the phone, masked
+    attempts_left: int
+
+
+def login_code_state(*, challenge: str, now: datetime | None = None) -> CodeState | None:
+    """The state of the code behind `challenge`, or None once it no longer works."""
+    now = now or timezone.now()
+    device = SmsDevice.objects.select_related("user").filter(challenge=challenge).first() if challenge else None
+    if device is None or not device.is_usable(now):
+        return None
+    return CodeState(sent_to=masked_phone(device.user.phone), attempts_left=SmsDevice.MAX_FAILURES - device.failures)
 
 
 def verify_login(*, challenge: str, code: str, now: datetime | None = None) -> User:

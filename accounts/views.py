@@ -128,7 +128,10 @@ def login_code_view(request: HttpRequest) -> HttpResponse:
                 otp_login(request, device)  # marks the session as OTP-verified
             messages.success(request, f"Welcome, {user.username}.")
             return redirect(safe_next(request, next_url))
-    return with_retry_after(render(request, "accounts/login_code.html", {"form": form}, status=status), wait)
+    state = services.login_code_state(challenge=challenge)
+    return with_retry_after(
+        render(request, "accounts/login_code.html", {"form": form, "state": state}, status=status), wait
+    )
 
 
 @require_POST

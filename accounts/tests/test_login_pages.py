@@ -96,3 +96,17 @@ def test_admin_action_revokes_tokens_but_not_of_admins(client):
     assert customer.tokens_revoked_at is not None
     assert other_admin.tokens_revoked_at is None
     assert b"cannot be revoked" in response.content
+
+
+def test_the_code_page_names_the_masked_phone_and_the_tries_left_R21(client, capsys):
+    """Issue 17: the code page said neither where the code went nor how many tries were left."""
+    from accounts.models import masked_phone
+
+    user = UserFactory(username="sara")
+    client.post("/accounts/login/", {"username": "sara", "password": PASSWORD})
+    code = printed_code(capsys)
+    page = client.get("/accounts/login/code/").content.decode()
+    assert masked_phone(user.phone) in page and user.phone not in page
+    assert "5 wrong tries left" in page
+    wrong = client.post("/accounts/login/code/", {"code": "000000" if code != "000000" else "111111"})
+    assert "4 wrong tries left" in wrong.content.decode()
