@@ -21,10 +21,15 @@ from . import services
 from .models import Reservation, Status
 from .selectors import holders_and_queue
 
-# What the buttons of the holders view do: each calls the reservation service (R25).
+# What the buttons of the holders view do: each calls the reservation service (R25) once
+# the admin confirms it on a page of its own (the question, the button's label).
 HOLDER_ACTIONS = {
     "end": (services.end_reservation_by_admin, "ended early"),
     "remove": (services.remove_from_queue_by_admin, "removed from the queue"),
+}
+CONFIRMATIONS = {
+    "end": ("End this loan early? The book goes to the next in the queue.", "Yes, end it early"),
+    "remove": ("Remove this entry from the queue? The customer is told.", "Yes, remove it"),
 }
 
 
@@ -147,7 +152,11 @@ class LendingBookAdmin(BookAdmin):
         if not self.has_view_permission(request, book):
             raise PermissionDenied
         if request.method == "POST":
-            self._act_on_reservation(request, book)
+            chosen = self._chosen_reservation(request, book)
+            if chosen is not None and request.POST.get("confirmed") != "yes":
+                return self._confirmation(request, book, *chosen)
+            if chosen is not None:
+                self._act_on_reservation(request, book, *chosen)
             return redirect(request.path)
         now = timezone.now()
         entries = holders_and_queue(book, now)
@@ -162,12 +171,12 @@ class LendingBookAdmin(BookAdmin):
         }
         return TemplateResponse(request, "admin/catalog/book/holders.html", context)
 
-    def _act_on_reservation(self, request: HttpRequest, book: Book) -> None:
-        """End a loan early or remove a queued entry of `book`; say what happened as a message."""
+    def _chosen_reservation(self, request: HttpRequest, book: Book) -> tuple[str, Reservation] | None:
+        """The action and the reservation of `book` the admin's POST names, or None with a message."""
         # The same right as the actions on the reservation list, which call these services too.
         if not request.user.has_perm("reservations.view_reservation"):
             raise PermissionDenied
-        action = HOLDER_ACTIONS.get(request.POST.get("action", ""))
+        action = request.POST.get("action", "")
         try:
             pk = forms.IntegerField(min_value=1, max_value=MAX_ID).clean(request.POST.get("reservation"))
         except forms.ValidationError:  # also "²", which passes str.isdigit() but not int() (R26)
@@ -175,10 +184,30 @@ class LendingBookAdmin(BookAdmin):
         reservation = (
             Reservation.objects.filter(pk=pk, book=book).select_related("customer__user").first() if pk else None
         )
-        if action is None or reservation is None:
+        if action not in HOLDER_ACTIONS or reservation is None:
             self.message_user(request, "Choose a reservation of this book and an action.", messages.ERROR)
-            return
-        service, done = action
+            return None
+        return action, reservation
+
+    def _confirmation(self, request: HttpRequest, book: Book, action: str, reservation: Reservation) -> HttpResponse:
+        """The page that asks before an admin ends a loan or removes an entry (issue 17)."""
+        question, confirm_label = CONFIRMATIONS[action]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Holders and queue: {book.title}",
+            "opts": self.opts,
+            "book": book,
+            "original": book,
+            "reservation": reservation,
+            "action": action,
+            "question": question,
+            "confirm_label": confirm_label,
+        }
+        return TemplateResponse(request, "admin/catalog/book/holders_confirm.html", context)
+
+    def _act_on_reservation(self, request: HttpRequest, book: Book, action: str, reservation: Reservation) -> None:
+        """End a loan early or remove a queued entry of `book`; say what happened as a message."""
+        service, done = HOLDER_ACTIONS[action]
         waiting = list(Reservation.objects.filter(book=book).queued().values_list("pk", flat=True))
         try:
             service(reservation=reservation)

@@ -30,6 +30,12 @@ def holders_url(book) -> str:
     return f"/admin/catalog/book/{book.pk}/holders/"
 
 
+def act(client, book, action: str, reservation):
+    """Press a holders-view button and confirm it (issue 17), following the redirect."""
+    data = {"action": action, "reservation": getattr(reservation, "pk", reservation), "confirmed": "yes"}
+    return client.post(holders_url(book), data, follow=True)
+
+
 def row_ids(html: str, table_id: str) -> list[int]:
     """The reservation ids of a holders-view table, in the order shown."""
     match = re.search(rf'<table id="{table_id}">(.*?)</table>', html, re.S)
@@ -155,7 +161,7 @@ def test_end_early_promotes_the_next_customer_in_R12_order_R25_R13(admin_client,
     book, holder, queue = busy_book
     premium = queue[0]
 
-    response = admin_client.post(holders_url(book), {"action": "end", "reservation": holder.pk}, follow=True)
+    response = act(admin_client, book, "end", holder.pk)
 
     assert response.redirect_chain == [(holders_url(book), 302)]
     holder.refresh_from_db()
@@ -178,7 +184,7 @@ def test_end_early_names_the_customers_the_queue_skipped_R13_R25(admin_client, b
     premium, first_plus = queue[0], queue[1]
     Customer.objects.filter(pk=premium.customer_id).update(balance=0)  # can no longer pay (R11)
 
-    html = admin_client.post(holders_url(book), {"action": "end", "reservation": holder.pk}, follow=True)
+    html = act(admin_client, book, "end", holder.pk)
     html = html.content.decode()
 
     premium.refresh_from_db()
@@ -188,11 +194,25 @@ def test_end_early_names_the_customers_the_queue_skipped_R13_R25(admin_client, b
     assert html.index("Dropped from the queue") < html.index("Next in the queue")
 
 
+def test_end_early_and_remove_ask_first_and_change_nothing_until_confirmed_R25(admin_client, busy_book):
+    """Issue 17: the buttons acted at once; now each shows a confirmation page first."""
+    book, holder, queue = busy_book
+    for action, entry, question in [
+        ("end", holder, "End this loan early?"),
+        ("remove", queue[0], "Remove this entry from the queue?"),
+    ]:
+        response = admin_client.post(holders_url(book), {"action": action, "reservation": entry.pk})
+        html = response.content.decode()
+        assert response.status_code == 200 and question in html and f"Reservation #{entry.pk} of" in html
+        assert 'name="confirmed" value="yes"' in html and f'href="{holders_url(book)}"' in html
+        assert Reservation.objects.get(pk=entry.pk).status == entry.status  # nothing done yet
+
+
 def test_remove_cancels_a_queued_entry_and_notifies_the_customer_R25(admin_client, busy_book):
     book, _, queue = busy_book
     removed = queue[1]
 
-    response = admin_client.post(holders_url(book), {"action": "remove", "reservation": removed.pk}, follow=True)
+    response = act(admin_client, book, "remove", removed.pk)
 
     removed.refresh_from_db()
     assert removed.status == Status.CANCELLED and removed.end_reason == EndReason.REMOVED_BY_ADMIN
@@ -215,12 +235,12 @@ def test_a_holders_post_with_a_reservation_that_is_no_number_is_a_message_not_a_
 
 def test_domain_errors_are_shown_as_admin_messages_and_change_nothing_R26(admin_client, busy_book):
     book, holder, queue = busy_book
-    response = admin_client.post(holders_url(book), {"action": "remove", "reservation": holder.pk}, follow=True)
+    response = act(admin_client, book, "remove", holder.pk)
     assert "end it instead of removing it from the queue" in response.content.decode()
     holder.refresh_from_db()
     assert holder.status == Status.ACTIVE
 
-    response = admin_client.post(holders_url(book), {"action": "end", "reservation": queue[0].pk}, follow=True)
+    response = act(admin_client, book, "end", queue[0].pk)
     assert "This reservation is not active." in response.content.decode()
     assert Reservation.objects.get(pk=queue[0].pk).status == Status.QUEUED
 

@@ -33,6 +33,8 @@ def test_admin_ends_a_loan_and_sees_the_next_customer_promoted_R25(page, live_se
     expect(page.locator(f"#queue tr[data-reservation='{queued.pk}']")).to_contain_text("waiting")
 
     page.locator(f"#holders tr[data-reservation='{loan.pk}']").get_by_role("button", name="End early").click()
+    expect(page.locator("#confirm-question")).to_contain_text("End this loan early?")
+    page.get_by_role("button", name="Yes, end it early").click()
 
     messages = page.locator("ul.messagelist")
     expect(messages).to_contain_text(f"Reservation #{loan.pk} of")
