@@ -147,6 +147,18 @@ def test_notifications_show_only_mine_and_mark_them_read(client, make_customer):
     assert "New" not in text_of(client.get("/accounts/notifications/")).replace("News", "")
 
 
+def test_every_page_shows_how_many_notifications_are_unread_until_they_are_read(client, make_customer):
+    """Issue 17: the navigation's Notifications had no unread count."""
+    me = make_customer(Tier.PLUS).user
+    for message in ("one", "two"):
+        Notification.objects.create(user=me, kind=Notification.Kind.PROMOTED, message=message)
+    Notification.objects.create(user=make_customer(Tier.PLUS).user, kind=Notification.Kind.DROPPED, message="x")
+    client.force_login(me)
+    assert 'id="unread-count">2<span class="visually-hidden"> unread' in client.get("/").content.decode()
+    client.get("/accounts/notifications/")  # reads them
+    assert 'id="unread-count"' not in client.get("/").content.decode()
+
+
 def test_notifications_need_login(client):
     response = client.get("/accounts/notifications/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next=")
