@@ -29,6 +29,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 TIME_ZONE = env("DJANGO_TIME_ZONE", default="Asia/Tehran")
 LANGUAGE_CODE = "en-us"
 USE_I18N = True
+# Dates in the site's form everywhere, the admin's lists and forms too (bookstore/formats).
+FORMAT_MODULE_PATH = ["bookstore.formats"]
 USE_TZ = True
 ROOT_URLCONF = "bookstore.urls"
 WSGI_APPLICATION = "bookstore.wsgi.application"

@@ -306,3 +306,13 @@ def test_an_admin_by_role_alone_can_use_the_admin_site(client):
     client.force_login(admin)
     assert client.get("/admin/catalog/book/").status_code == 200
     assert client.get("/admin/dashboard/").status_code == 200
+
+
+def test_the_admin_writes_dates_as_the_site_does(admin_client, busy_book):
+    """Issue 17: the admin showed "Dec. 2, 2026, 2:29 a.m." where the site shows "2026-12-02 02:29"."""
+    from django.utils import timezone
+
+    _, holder, _ = busy_book
+    html = admin_client.get("/admin/reservations/reservation/").content.decode()
+    assert timezone.localtime(holder.requested_at).strftime("%Y-%m-%d %H:%M") in html
+    assert "a.m." not in html and "p.m." not in html

@@ -23,6 +23,8 @@ from ..selectors import queue_places, reservation_list, wait_if_joined
 from ..views import describe_wait
 
 register = template.Library()
+# The days the reserve form offers first: a short loan, not the dearest choice (issue 17).
+DEFAULT_DAYS = 3
 
 
 @register.inclusion_tag("reservations/_reserve_box.html", takes_context=True)
@@ -51,7 +53,8 @@ def reserve_box(context: template.Context) -> dict:
     live = reservation_list(customer=customer).filter(book=book).live_at(now).first()
     place = queue_places([live], now).get(live.pk) if live and live.status == Status.QUEUED else None
     data, error = context.get("reserve_data"), context.get("reserve_error")
-    form = ReserveForm(data, rule=rule, discount=discount, initial={"days": min(7, rule.max_days) if rule else 1})
+    days = min(DEFAULT_DAYS, rule.max_days) if rule else 1
+    form = ReserveForm(data, rule=rule, discount=discount, initial={"days": days})
     if data is not None:
         form.is_valid()
     if error is not None:

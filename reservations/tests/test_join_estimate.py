@@ -64,3 +64,10 @@ def test_a_free_copy_shows_no_estimate_and_an_author_none(client, make_book, bus
     assert "Estimated wait" not in text_of(client.get(reverse("book-detail", args=[free.pk])))
     client.force_login(AuthorFactory().user)
     assert "Estimated wait" not in text_of(client.get(reverse("book-detail", args=[busy[0].pk])))
+
+
+def test_the_days_menu_starts_at_a_short_loan_not_the_dearest(client, make_customer, make_book):
+    """Issue 17: it started at the tier's most expensive choice (7 days for Plus)."""
+    client.force_login(make_customer(Tier.PLUS, balance=10_000).user)
+    html = client.get(reverse("book-detail", args=[make_book(units=1).pk])).content.decode()
+    assert '<option value="3" selected>' in html and '<option value="7">' in html
