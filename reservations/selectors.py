@@ -9,6 +9,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import Customer
+from catalog.filters import MAX_ID
 from catalog.models import Book
 from core.compiled import CompiledQuery, Param
 
@@ -224,24 +225,17 @@ def queue_place(reservation: Reservation, now: datetime) -> QueuePlace | None:
     )
 
 
-@dataclass(frozen=True)
-class JoinEstimate:
-    """Where a customer would stand if they joined a book's queue now, and how long they may wait (R14)."""
+def wait_if_joined(book: Book, now: datetime, customer: Customer | None = None) -> QueuePlace:
+    """``queue_place`` of a request `customer` would make now: behind every entry of their priority or better.
 
-    position: int
-    estimated_wait: timedelta | None
-
-
-def wait_if_joined(book: Book, now: datetime, customer: Customer | None = None) -> JoinEstimate:
-    """``queue_place`` for a request `customer` would make now: behind every entry of their priority or better.
-
-    A visitor who is not a customer is counted as a customer without queue priority
-    (R12). Shown on the book page before joining, so that nobody queues blind.
+    The same count of the entries ahead (``_entries_ahead``), for an entry requested now
+    whose id comes after every other. A visitor who is not a customer counts as a
+    customer without queue priority (R12). Shown on the book page before joining, so that
+    nobody queues blind.
     """
     priority = queue_priority(customer, now) if customer is not None else 1
-    ahead = Reservation.objects.filter(book=book).queued().with_queue_priority(now).filter(priority__lte=priority)
-    totals = ahead.order_by().aggregate(entries=Count("pk"), days=Sum("days"))
-    position = totals["entries"] + 1
+    ahead = _AHEAD_QUERY.first(book=book.pk, now=now, priority=priority, requested_at=now, pk=MAX_ID)
+    entries, days_ahead = ahead or (0, 0)
     ends = _LOAN_ENDS_QUERY.run(book=book.pk, now=now)
-    wait = _wait_for(position, ends, totals["days"] or 0, book.units, now)
-    return JoinEstimate(position=position, estimated_wait=wait)
+    position = entries + 1
+    return QueuePlace(position=position, estimated_wait=_wait_for(position, ends, days_ahead, book.units, now))
