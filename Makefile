@@ -49,7 +49,30 @@ $(STAMP): $(REQUIREMENTS)
 	@$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@touch $(STAMP)
 
-run: $(STAMP)
+# The message catalogs (R40): locale/<lang>/LC_MESSAGES/django.po is the source, committed;
+# the .mo files are compiled from it here and not committed. `make messages` extracts the
+# strings again after the code or templates change (then translate what it added in fa).
+PO := $(wildcard locale/*/LC_MESSAGES/django.po)
+MO := $(PO:.po=.mo)
+MSGFMT := /usr/bin/msgfmt
+
+$(MSGFMT):
+	@echo "Installing GNU gettext for the message catalogs"
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq gettext >/dev/null
+
+%.mo: %.po | $(MSGFMT)
+	@$(MSGFMT) --check-format -o $@ $<
+
+.PHONY: messages compiled-messages
+compiled-messages: $(MO)
+
+messages: $(STAMP) | $(MSGFMT)
+	@$(BIN)/python manage.py makemessages --locale fa --locale en --add-location file --no-obsolete \
+		--ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*' --ignore 'staticfiles/*' --ignore 'scripts/*'
+	@$(MAKE) --no-print-directory compiled-messages
+
+run: $(STAMP) $(MO)
 	@PORT=$(PORT) PYTHON=$(BIN)/python scripts/run.sh
 
 # Runs the tests even when ruff finds problems; fails when pytest or ruff fails.
@@ -61,13 +84,13 @@ $(CHROMIUM):
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null
 
-test: $(STAMP) $(CHROMIUM)
+test: $(STAMP) $(CHROMIUM) $(MO)
 	@ruff=0; $(BIN)/ruff check . || ruff=$$?; \
 	scripts/test-services.sh $(BIN)/pytest -n $(PYTEST_WORKERS) --create-db $(PYTEST_ARGS) || exit $$?; \
 	if [ $$ruff != 0 ]; then echo "make test: the tests passed but ruff check failed (see above)" >&2; exit $$ruff; fi
 
 # Benchmarks on the production stack (gunicorn, PostgreSQL, Redis) with 100k books: see bench/run.sh.
-bench: $(STAMP)
+bench: $(STAMP) $(MO)
 	@bench/run.sh
 
 # The races of issue 13 on gunicorn and PostgreSQL (bench/integrity_race.py): exits 1 when an
@@ -84,7 +107,7 @@ probe: $(STAMP)
 	@$(BIN)/python bench/security_probe.py $(PROBE_ARGS)
 
 # Seeds the demo data in a throwaway test database and photographs the pages at 1280x900.
-screenshots: $(STAMP) $(CHROMIUM)
+screenshots: $(STAMP) $(CHROMIUM) $(MO)
 	@SCREENSHOTS=1 scripts/test-services.sh $(BIN)/pytest --create-db -q bookstore/tests/browser/test_screenshots.py
 
 lint: $(STAMP)

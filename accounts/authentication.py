@@ -8,6 +8,7 @@ from rest_framework_simplejwt.settings import api_settings
 
 from core.compiled import CompiledQuery, Param
 
+from .languages import activate_for_api
 from .models import RefreshFamily, User
 
 REVOCATION_CLAIM = "rev"
@@ -58,6 +59,13 @@ class RevocableJWTAuthentication(JWTAuthentication):
 
     Implements R22.
     """
+
+    def authenticate(self, request):
+        """Authenticate, then speak the user's language if the request named none (R40)."""
+        result = super().authenticate(request)
+        if result is not None:
+            activate_for_api(request, result[0])
+        return result
 
     def get_user(self, validated_token):
         try:

@@ -27,7 +27,15 @@ SECRET_KEY = env(
 )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 TIME_ZONE = env("DJANGO_TIME_ZONE", default="Asia/Tehran")
-LANGUAGE_CODE = "en-us"
+# R40: Persian first, English second. A page's language is the user's stored choice (the
+# switcher on every page), else the browser's Accept-Language, else this default; the API's
+# error texts follow Accept-Language. The catalogs are locale/ (make compiles the .mo files).
+LANGUAGE_CODE = env("DJANGO_LANGUAGE_CODE", default="fa")
+LANGUAGES = [("fa", "فارسی"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 USE_I18N = True
 # Dates in the site's form everywhere, the admin's lists and forms too (bookstore/formats).
 FORMAT_MODULE_PATH = ["bookstore.formats"]
@@ -137,9 +145,12 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: a logged-in user's stored language wins on pages (R40).
+    "accounts.middleware.UserLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -173,6 +184,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
                 "accounts.context_processors.unread_notifications",
             ],
         },

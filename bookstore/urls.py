@@ -29,6 +29,7 @@ urlpatterns = [
     path("author/", include("catalog.author_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("favicon.ico", favicon),
+    path("language/", account_views.language_view, name="set-language"),
     # GET only: OPTIONS would render DRF's metadata through the page's HTML renderer (a 500).
     # The split view serves Swagger UI's start-up script as a file (/api/docs/?script=) and
     # our template drops the page's inline <style>: the Content-Security-Policy allows neither inline.

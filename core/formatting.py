@@ -1,15 +1,58 @@
-"""How money and times read to people, on pages and in notifications alike."""
+"""How money, numbers and times read to people, on pages and in notifications alike (R40).
 
-from datetime import datetime
+Each answer is in the active language: English writes ``3,000 toman`` and
+``2026-12-02 02:29`` (Gregorian); Persian writes ``۳٬۰۰۰ تومان`` and ``۱۴۰۵/۰۹/۱۱ ۰۲:۲۹``
+(Jalali, by persiantools, with Persian digits and the Persian thousands separator).
+Notifications are written inside the recipient's language (``accounts.languages.speaking_to``).
+Times are in the site's time zone (Asia/Tehran by default).
 
-from django.utils import timezone
+Implements R40.
+"""
+
+from datetime import date, datetime
+
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from persiantools import digits
+from persiantools.jdatetime import JalaliDate, JalaliDateTime
+
+PERSIAN_THOUSANDS_SEPARATOR = "\u066c"  # ٬
+
+
+def speaking_persian() -> bool:
+    return (translation.get_language() or "").startswith("fa")
+
+
+def persian_digits(text: str) -> str:
+    """Latin digits as Persian ones when the page speaks Persian; other text unchanged."""
+    return digits.en_to_fa(text) if speaking_persian() else text
+
+
+def number(value: int) -> str:
+    """A whole number with thousands separators: 12,000 or ۱۲٬۰۰۰."""
+    text = f"{int(value):,}"
+    if speaking_persian():
+        return digits.en_to_fa(text.replace(",", PERSIAN_THOUSANDS_SEPARATOR))
+    return text
 
 
 def toman(amount: int) -> str:
-    """Money as people read it: 12,000 toman."""
-    return f"{amount:,} toman"
+    """Money as people read it: 12,000 toman, or ۱۲٬۰۰۰ تومان."""
+    return gettext("%(amount)s toman") % {"amount": number(amount)}
 
 
 def local_time(moment: datetime) -> str:
-    """A time in the site's time zone (Asia/Tehran by default), such as 2026-11-24 20:30."""
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+    """A time in the site's zone: 2026-11-24 20:30, or in Persian the Jalali ۱۴۰۵/۰۹/۰۳ ۲۰:۳۰."""
+    local = timezone.localtime(moment)
+    if speaking_persian():
+        return digits.en_to_fa(JalaliDateTime(local).strftime("%Y/%m/%d %H:%M"))
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def local_date(day: date | datetime) -> str:
+    """A day: 2026-11-24, or in Persian the Jalali ۱۴۰۵/۰۹/۰۳ (a datetime is taken in the site's zone)."""
+    if isinstance(day, datetime):
+        day = timezone.localtime(day).date()
+    if speaking_persian():
+        return digits.en_to_fa(JalaliDate(day).strftime("%Y/%m/%d"))
+    return day.strftime("%Y-%m-%d")
