@@ -10,7 +10,10 @@ cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-.venv/bin/python}
 PORT=${PORT:-8000}
-export PYTHON PORT PYTHONUNBUFFERED=1
+# One clock for every line: honcho stamps its lines in the process's local time, which is
+# the machine's (often UTC), while Django and Celery log in the site's zone.
+TZ=${DJANGO_TIME_ZONE:-Asia/Tehran}
+export PYTHON PORT TZ PYTHONUNBUFFERED=1
 
 port_answers() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
 
@@ -28,9 +31,13 @@ mkdir -p "${CELERY_QUEUE_FOLDER:-var/celery}"  # beat keeps its schedule file th
 # never from a .env file that honcho would otherwise read for the three processes alone.
 "$PYTHON" -m honcho --procfile Procfile.dev --env /dev/null start --port "$PORT" &
 honcho_pid=$!
-# Ctrl-C reaches honcho too (same process group); TERM covers `kill` of this script.
-# honcho stops web, worker and beat (each in its own process group) and waits for them.
-trap 'kill -TERM "$honcho_pid" 2>/dev/null || true' INT TERM
+# Ctrl-C reaches honcho itself (same process group): it stops web, worker and beat (each
+# in its own process group) and waits for them, so INT is only noted here; sending honcho a
+# TERM on top made it exit 143 and make report "Error 143". TERM (`kill` of this script) is
+# passed on.
+interrupted=
+trap 'interrupted=1' INT
+trap 'interrupted=1; kill -TERM "$honcho_pid" 2>/dev/null || true' TERM
 
 # Say where to go once the site answers: by then the startup logs have scrolled the seed output away.
 for _ in $(seq 600); do
@@ -52,4 +59,8 @@ while :; do
     wait "$honcho_pid" && status=0 || status=$?
     kill -0 "$honcho_pid" 2>/dev/null || break
 done
+if [ -n "$interrupted" ]; then
+    echo "Bookstore stopped."
+    exit 0
+fi
 exit "$status"

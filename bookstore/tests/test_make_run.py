@@ -10,6 +10,8 @@ import sys
 import threading
 import time
 import urllib.request
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from honcho.environ import parse_procfile
@@ -94,8 +96,22 @@ def test_make_run_serves_the_site_with_worker_and_beat_and_ctrl_c_stops_all(tmp_
         pids = [int(pid) for pid in re.findall(r"(?:web|worker|beat)\.1 +started \(pid=(\d+)\)", output())]
         assert len(pids) == 3, output()
 
+        # One clock (issue 17): honcho's stamps are in the site's zone, as Django's and Celery's lines.
+        stamp = re.search(r"^(\d\d):(\d\d):\d\d system +\| web\.1 started", output(), re.M)
+        tehran = datetime.now(ZoneInfo("Asia/Tehran"))
+        minutes = int(stamp.group(1)) * 60 + int(stamp.group(2))
+        assert (
+            min(
+                abs(tehran.hour * 60 + tehran.minute - minutes),
+                24 * 60 - abs(tehran.hour * 60 + tehran.minute - minutes),
+            )
+            <= 5
+        )
+        assert output().count("Watching for file changes") == 1, output()
+
         os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's foreground group
         run.wait(timeout=30)
+        assert run.returncode == 0, output()  # a clean exit: no "make: *** Error 143"
 
         for pid in pids:
             with pytest.raises(ProcessLookupError):
