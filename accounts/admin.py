@@ -5,11 +5,22 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.exceptions import DomainError
+from core.formatting import number, toman
 
 from . import contact_change, services
-from .models import Author, City, ContactChange, Customer, Notification, SmsDevice, User
+from .models import Author, City, ContactChange, Customer, Notification, SmsDevice, Tier, User
+
+# The tiers as people read them, in the page's language: the words of Tier's labels.
+TIER_NAMES = {Tier.FREE: gettext_lazy("Free"), Tier.PLUS: gettext_lazy("Plus"), Tier.PREMIUM: gettext_lazy("Premium")}
+
+
+def tier_name(tier: str) -> str:
+    """Free, Plus or Premium (رایگان، پلاس، پریمیوم) for a tier's stored value."""
+    return str(TIER_NAMES.get(tier, tier))
 
 
 @admin.register(User)
@@ -20,7 +31,7 @@ class UserAdmin(DjangoUserAdmin):
     readonly_fields = ["tokens_revoked_at"]
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        ("Bookstore", {"fields": ("phone", "role", "tokens_revoked_at")}),
+        (gettext_lazy("Bookstore"), {"fields": ("phone", "role", "tokens_revoked_at")}),
     )
     actions = ["revoke_tokens"]
     add_fieldsets = (
@@ -40,7 +51,7 @@ class UserAdmin(DjangoUserAdmin):
                 if field in form.changed_data:
                     contact_change.contact_changed(user=obj, field=field, old_phone=form.initial["phone"])
 
-    @admin.action(description="Revoke all tokens and end all sessions of the selected users (R24)")
+    @admin.action(description=gettext_lazy("Revoke all tokens and end all sessions of the selected users (R24)"))
     def revoke_tokens(self, request, queryset):
         revoked = 0
         for user in queryset:
@@ -50,7 +61,9 @@ class UserAdmin(DjangoUserAdmin):
             except DomainError as error:
                 self.message_user(request, f"{user.username}: {error.message}", messages.ERROR)
         if revoked:
-            self.message_user(request, f"Revoked the tokens of {revoked} user(s).", messages.SUCCESS)
+            self.message_user(
+                request, _("Revoked the tokens of %(count)s user(s).") % {"count": revoked}, messages.SUCCESS
+            )
 
 
 @admin.register(Customer)
@@ -67,7 +80,7 @@ class CustomerAdmin(admin.ModelAdmin):
         "tier_in_force",
         "subscription_ends_at",
         "auto_renew",
-        "balance",
+        "balance_toman",
         "ledger_link",
         "reservations_link",
     ]
@@ -79,20 +92,24 @@ class CustomerAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # a customer profile comes with a customer user (signup)
 
-    @admin.display(description="Tier now")
+    @admin.display(description=gettext_lazy("Tier now"))
     def tier_in_force(self, customer: Customer) -> str:
         """The tier in force now: a paid tier past its end is Free (R5)."""
-        return customer.tier_at(timezone.now()).capitalize()
+        return tier_name(customer.tier_at(timezone.now()))
 
-    @admin.display(description="Ledger")
+    @admin.display(description=gettext_lazy("Balance"), ordering="balance")
+    def balance_toman(self, customer: Customer) -> str:
+        return toman(customer.balance)
+
+    @admin.display(description=gettext_lazy("Ledger"))
     def ledger_link(self, customer: Customer) -> str:
         url = reverse("admin:billing_wallettransaction_changelist") + f"?customer__id__exact={customer.pk}"
-        return format_html('<a href="{}">Ledger</a>', url)
+        return format_html('<a href="{}">{}</a>', url, _("Ledger"))
 
-    @admin.display(description="Reservations")
+    @admin.display(description=gettext_lazy("Reservations"))
     def reservations_link(self, customer: Customer) -> str:
         url = reverse("admin:reservations_reservation_changelist") + f"?customer__id__exact={customer.pk}"
-        return format_html('<a href="{}">Reservations</a>', url)
+        return format_html('<a href="{}">{}</a>', url, _("Reservations"))
 
 
 @admin.register(Author)
@@ -106,9 +123,9 @@ class AuthorAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(book_count=Count("books"))
 
-    @admin.display(description="Books", ordering="book_count")
-    def book_count(self, author: Author) -> int:
-        return author.book_count
+    @admin.display(description=gettext_lazy("Books"), ordering="book_count")
+    def book_count(self, author: Author) -> str:
+        return number(author.book_count)
 
 
 @admin.register(City)
@@ -119,9 +136,9 @@ class CityAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(author_count=Count("authors"))
 
-    @admin.display(description="Authors", ordering="author_count")
-    def author_count(self, city: City) -> int:
-        return city.author_count
+    @admin.display(description=gettext_lazy("Authors"), ordering="author_count")
+    def author_count(self, city: City) -> str:
+        return number(city.author_count)
 
 
 @admin.register(Notification)

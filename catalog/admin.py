@@ -5,8 +5,11 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.exceptions import DomainError
+from core.formatting import number, toman
 
 from .models import Book, Genre
 from .selectors import with_availability
@@ -24,16 +27,19 @@ class BookAdminForm(forms.ModelForm):
     def clean_units(self):
         units = self.cleaned_data["units"]
         if self.instance.pk and units < self.instance.units_on_loan:
-            raise forms.ValidationError(f"{self.instance.units_on_loan} units are on loan; units cannot go below that.")
+            raise forms.ValidationError(
+                _("%(count)s units are on loan; units cannot go below that.")
+                % {"count": number(self.instance.units_on_loan)}
+            )
         return units
 
 
 class CatalogFilter(admin.SimpleListFilter):
-    title = "in the catalog"
+    title = gettext_lazy("in the catalog")
     parameter_name = "withdrawn"
 
     def lookups(self, request, model_admin):
-        return [("no", "In the catalog"), ("yes", "Withdrawn (R28)")]
+        return [("no", _("In the catalog")), ("yes", _("Withdrawn (R28)"))]
 
     def queryset(self, request, queryset):
         if self.value() == "no":
@@ -44,14 +50,14 @@ class CatalogFilter(admin.SimpleListFilter):
 
 
 class AvailabilityFilter(admin.SimpleListFilter):
-    title = "availability"
+    title = gettext_lazy("availability")
     parameter_name = "availability"
 
     def lookups(self, request, model_admin):
         return [
-            ("free", "Has a free unit"),
-            ("none_free", "No free unit"),
-            ("queued", "Has a queue"),
+            ("free", _("Has a free unit")),
+            ("none_free", _("No free unit")),
+            ("queued", _("Has a queue")),
         ]
 
     def queryset(self, request, queryset):
@@ -75,9 +81,9 @@ class GenreAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(book_count=Count("books"))
 
-    @admin.display(description="Books", ordering="book_count")
-    def book_count(self, genre: Genre) -> int:
-        return genre.book_count
+    @admin.display(description=gettext_lazy("Books"), ordering="book_count")
+    def book_count(self, genre: Genre) -> str:
+        return number(genre.book_count)
 
 
 class BookAdmin(admin.ModelAdmin):
@@ -95,7 +101,7 @@ class BookAdmin(admin.ModelAdmin):
         "units",
         "available_units",
         "queue_length",
-        "price",
+        "price_toman",
         "withdrawn_at",
     ]
     list_filter = [CatalogFilter, AvailabilityFilter, "genre"]
@@ -116,17 +122,21 @@ class BookAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return with_availability(super().get_queryset(request), timezone.now()).prefetch_related("authors__user")
 
-    @admin.display(description="Authors")
+    @admin.display(description=gettext_lazy("Authors"))
     def author_names(self, book: Book) -> str:
         return ", ".join(str(author) for author in book.authors.all())
 
-    @admin.display(description="Available now", ordering="available_units")
-    def available_units(self, book: Book) -> int:
-        return book.available_units
+    @admin.display(description=gettext_lazy("Available now"), ordering="available_units")
+    def available_units(self, book: Book) -> str:
+        return number(book.available_units)
 
-    @admin.display(description="Queued", ordering="queue_length")
-    def queue_length(self, book: Book) -> int:
-        return book.queue_length
+    @admin.display(description=gettext_lazy("Queued"), ordering="queue_length")
+    def queue_length(self, book: Book) -> str:
+        return number(book.queue_length)
+
+    @admin.display(description=gettext_lazy("Price"), ordering="price")
+    def price_toman(self, book: Book) -> str:
+        return toman(book.price)
 
     def save_model(self, request, obj, form, change):
         """A change goes through update_book, under the book's lock (R13, R27).
@@ -155,9 +165,10 @@ class BookAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         form.instance.refresh_search_document()  # authors are searchable
 
-    @admin.action(description="Bring back the selected withdrawn books to the catalog (R28)")
+    @admin.action(description=gettext_lazy("Bring back the selected withdrawn books to the catalog (R28)"))
     def restore(self, request, queryset):
         withdrawn = [book for book in queryset if book.is_withdrawn]
         for book in withdrawn:
             restore_book(book=book)
-        self.message_user(request, f"{len(withdrawn)} book(s) are back in the catalog.", messages.SUCCESS)
+        back = _("%(count)s book(s) are back in the catalog.") % {"count": number(len(withdrawn))}
+        self.message_user(request, back, messages.SUCCESS)

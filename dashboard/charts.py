@@ -15,6 +15,10 @@ from collections.abc import Callable, Sequence
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language_bidi, ngettext
+from django.utils.translation import gettext as _
+
+from core.formatting import number
 
 FONT = 'font-family="system-ui, sans-serif" font-size="11"'
 BAR_COLOUR = "#417690"  # the admin's own blue
@@ -24,8 +28,8 @@ AXIS_COLOUR = "#666666"
 
 
 def thousands(value: int) -> str:
-    """1234567 -> '1,234,567'."""
-    return f"{value:,}"
+    """1234567 -> '1,234,567', or in Persian '۱٬۲۳۴٬۵۶۷' (core.formatting.number)."""
+    return number(value)
 
 
 def nice_ticks(low: int, high: int, count: int = 5) -> list[int]:
@@ -42,6 +46,16 @@ def nice_ticks(low: int, high: int, count: int = 5) -> list[int]:
     return list(range(first, last + 1, step))
 
 
+def _shown(text: str) -> str:
+    """A text drawn in the chart, escaped.
+
+    A chart is drawn left to right in every language (its ``direction="ltr"``): on a
+    right-to-left page each text is isolated (FSI … PDI), so a Persian label still reads
+    right to left and its parentheses stay where they belong.
+    """
+    return f"\u2068{escape(text)}\u2069" if get_language_bidi() else escape(text)
+
+
 def _truncate(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
@@ -49,7 +63,7 @@ def _truncate(text: str, length: int) -> str:
 def _open_svg(chart_id: str, width: int, height: int, title: str, description: str) -> list[str]:
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" '
+        f'width="{width}" height="{height}" direction="ltr" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" id="{chart_id}">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
@@ -86,10 +100,20 @@ def column_chart(
 
     total = sum(values)
     description = (
-        f"{len(values)} bars from {labels[0]} to {labels[-1]}; total {value_format(total)}, "
-        f"highest {value_format(max(values))}."
+        ngettext(
+            "%(count)s bar from %(first)s to %(last)s; total %(total)s, highest %(highest)s.",
+            "%(count)s bars from %(first)s to %(last)s; total %(total)s, highest %(highest)s.",
+            len(values),
+        )
+        % {
+            "count": number(len(values)),
+            "first": labels[0],
+            "last": labels[-1],
+            "total": value_format(total),
+            "highest": value_format(max(values)),
+        }
         if values
-        else "No data."
+        else _("No data.")
     )
     parts = _open_svg(chart_id, width, height, title, description)
     parts.append(f'<g {FONT} fill="{AXIS_COLOUR}">')
@@ -98,15 +122,15 @@ def column_chart(
         parts.append(
             f'<line x1="{left}" x2="{left + plot_width}" y1="{ty:.1f}" y2="{ty:.1f}" '
             f'stroke="{AXIS_COLOUR if tick == 0 else GRID_COLOUR}" stroke-width="1"/>'
-            f'<text x="{left - 6}" y="{ty + 4:.1f}" text-anchor="end">{escape(thousands(tick))}</text>'
+            f'<text x="{left - 6}" y="{ty + 4:.1f}" text-anchor="end">{_shown(thousands(tick))}</text>'
         )
     parts.append(f'<line x1="{left}" x2="{left}" y1="{top}" y2="{top + plot_height}" stroke="{AXIS_COLOUR}"/>')
     parts.append(
         f'<text x="14" y="{top + plot_height / 2:.1f}" text-anchor="middle" '
-        f'transform="rotate(-90 14 {top + plot_height / 2:.1f})">{escape(y_title)}</text>'
+        f'transform="rotate(-90 14 {top + plot_height / 2:.1f})">{_shown(y_title)}</text>'
     )
     parts.append(
-        f'<text x="{left + plot_width / 2:.1f}" y="{height - 6}" text-anchor="middle">{escape(x_title)}</text>'
+        f'<text x="{left + plot_width / 2:.1f}" y="{height - 6}" text-anchor="middle">{_shown(x_title)}</text>'
     )
     if values:
         band = plot_width / len(values)
@@ -125,7 +149,7 @@ def column_chart(
             if (len(values) - 1 - index) % every == 0:  # counted from the last bar, so it is labelled
                 cx = left + index * band + band / 2
                 parts.append(
-                    f'<text x="{cx:.1f}" y="{top + plot_height + 16}" text-anchor="middle">{escape(label)}</text>'
+                    f'<text x="{cx:.1f}" y="{top + plot_height + 16}" text-anchor="middle">{_shown(label)}</text>'
                 )
     parts.append("</g></svg>")
     return mark_safe("".join(parts))  # every text above is escaped
@@ -158,7 +182,7 @@ def bar_chart(
     description = (
         "; ".join(f"{label}: {value_format(value)}" for label, value in zip(labels, values, strict=True))
         if values
-        else "No data."
+        else _("No data.")
     )
     parts = _open_svg(chart_id, width, height, title, description)
     parts.append(f'<g {FONT} fill="{AXIS_COLOUR}">')
@@ -167,10 +191,10 @@ def bar_chart(
         parts.append(
             f'<line x1="{tx:.1f}" x2="{tx:.1f}" y1="{top}" y2="{top + plot_height}" '
             f'stroke="{AXIS_COLOUR if tick == 0 else GRID_COLOUR}"/>'
-            f'<text x="{tx:.1f}" y="{top + plot_height + 14}" text-anchor="middle">{escape(value_format(tick))}</text>'
+            f'<text x="{tx:.1f}" y="{top + plot_height + 14}" text-anchor="middle">{_shown(value_format(tick))}</text>'
         )
     parts.append(
-        f'<text x="{left + plot_width / 2:.1f}" y="{height - 6}" text-anchor="middle">{escape(x_title)}</text>'
+        f'<text x="{left + plot_width / 2:.1f}" y="{height - 6}" text-anchor="middle">{_shown(x_title)}</text>'
     )
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
         row_top = top + index * row_height
@@ -178,11 +202,11 @@ def bar_chart(
         bar_y = row_top + (row_height - bar_height) / 2
         middle = row_top + row_height / 2 + 4
         parts.append(
-            f'<text x="{left - 8}" y="{middle:.1f}" text-anchor="end">{escape(_truncate(label, label_length))}</text>'
+            f'<text x="{left - 8}" y="{middle:.1f}" text-anchor="end">{_shown(_truncate(label, label_length))}</text>'
             f'<rect class="bar" x="{left}" y="{bar_y:.1f}" width="{x(value) - left:.1f}" height="{bar_height:.1f}" '
             f'fill="{BAR_COLOUR}" data-value="{value}">'
             f"<title>{escape(label)}: {escape(value_format(value))}</title></rect>"
-            f'<text x="{x(value) + 4:.1f}" y="{middle:.1f}">{escape(value_format(value))}</text>'
+            f'<text x="{x(value) + 4:.1f}" y="{middle:.1f}">{_shown(value_format(value))}</text>'
         )
     parts.append("</g></svg>")
     return mark_safe("".join(parts))  # every text above is escaped

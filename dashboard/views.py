@@ -23,9 +23,11 @@ from django.db.models.functions import TruncDate
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing.models import WalletTransaction
 from catalog.models import Book
+from core.formatting import local_date, number, toman
 from reservations.models import Reservation, Status
 
 from .charts import bar_chart, column_chart
@@ -92,21 +94,22 @@ def longest_queues(*, limit: int = TOP_QUEUES) -> list[BookQueue]:
     return [BookQueue(book=book, length=book.queue_length) for book in books]
 
 
-def _toman(value: int) -> str:
-    return f"{value:,} toman"
+def month_day(day: date) -> str:
+    """A chart's day label: 11-24, or in Persian the Jalali ۰۹/۰۳ (local_date without its year)."""
+    return local_date(day)[5:]
 
 
 def _dashboard(request: HttpRequest) -> TemplateResponse:
     """Charts and tables of the last 30 days' reservations and revenue and today's queues."""
     if not request.user.has_perms(REQUIRED_PERMISSIONS):
-        raise PermissionDenied("Only admins see the dashboard.")
+        raise PermissionDenied(_("Only admins see the dashboard."))
     now = timezone.now()
     activity = daily_activity(now=now)
     queues = longest_queues()
-    labels = [f"{row.day:%m-%d}" for row in activity]
+    labels = [month_day(row.day) for row in activity]
     context = {
         **admin.site.each_context(request),
-        "title": "Dashboard",
+        "title": _("Dashboard"),
         "now": now,
         "activity": activity,
         "queues": queues,
@@ -114,27 +117,27 @@ def _dashboard(request: HttpRequest) -> TemplateResponse:
         "total_revenue": sum(row.revenue for row in activity),
         "reservations_chart": column_chart(
             chart_id="chart-reservations",
-            title=f"Reservations per day, last {WINDOW_DAYS} days",
+            title=_("Reservations per day, last %(days)s days") % {"days": number(WINDOW_DAYS)},
             labels=labels,
             values=[row.reservations for row in activity],
-            x_title="Day (month-day)",
-            y_title="Reservations",
+            x_title=_("Day (month-day)"),
+            y_title=_("Reservations"),
         ),
         "revenue_chart": column_chart(
             chart_id="chart-revenue",
-            title=f"Wallet revenue per day, last {WINDOW_DAYS} days (toman)",
+            title=_("Wallet revenue per day, last %(days)s days (toman)") % {"days": number(WINDOW_DAYS)},
             labels=labels,
             values=[row.revenue for row in activity],
-            x_title="Day (month-day)",
-            y_title="Toman",
-            value_format=_toman,
+            x_title=_("Day (month-day)"),
+            y_title=_("Toman"),
+            value_format=toman,
         ),
         "queues_chart": bar_chart(
             chart_id="chart-queues",
-            title=f"Queue lengths, top {TOP_QUEUES} books",
+            title=_("Queue lengths, top %(count)s books") % {"count": number(TOP_QUEUES)},
             labels=[entry.book.title for entry in queues],
             values=[entry.length for entry in queues],
-            x_title="Customers in the queue",
+            x_title=_("Customers in the queue"),
         )
         if queues
         else None,

@@ -1,5 +1,7 @@
 """Reservations in the admin site, and the books' admin with their holders and queue (R25, R28)."""
 
+from dataclasses import replace
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -10,11 +12,15 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from accounts.admin import tier_name
 from catalog.admin import BookAdmin
 from catalog.filters import MAX_ID
 from catalog.models import Book
 from core.exceptions import DomainError
+from core.formatting import persian_digits, toman
 from core.read_only_admin import ReadOnlyModelAdmin
 
 from . import services
@@ -24,13 +30,27 @@ from .selectors import holders_and_queue
 # What the buttons of the holders view do: each calls the reservation service (R25) once
 # the admin confirms it on a page of its own (the question, the button's label).
 HOLDER_ACTIONS = {
-    "end": (services.end_reservation_by_admin, "ended early"),
-    "remove": (services.remove_from_queue_by_admin, "removed from the queue"),
+    "end": (services.end_reservation_by_admin, gettext_lazy("Reservation #%(id)s of %(customer)s ended early.")),
+    "remove": (
+        services.remove_from_queue_by_admin,
+        gettext_lazy("Reservation #%(id)s of %(customer)s removed from the queue."),
+    ),
 }
 CONFIRMATIONS = {
-    "end": ("End this loan early? The book goes to the next in the queue.", "Yes, end it early"),
-    "remove": ("Remove this entry from the queue? The customer is told.", "Yes, remove it"),
+    "end": (
+        gettext_lazy("End this loan early? The book goes to the next in the queue."),
+        gettext_lazy("Yes, end it early"),
+    ),
+    "remove": (
+        gettext_lazy("Remove this entry from the queue? The customer is told."),
+        gettext_lazy("Yes, remove it"),
+    ),
 }
+
+
+def number_sign(pk: int) -> str:
+    """A reservation's id as messages write it after "#": Persian digits on a Persian page."""
+    return persian_digits(str(pk))
 
 
 @admin.register(Reservation)
@@ -46,7 +66,7 @@ class ReservationAdmin(ReadOnlyModelAdmin):
         "requested_at",
         "starts_at",
         "ends_at",
-        "price",
+        "price_toman",
         "discount",
         "end_reason",
         "book_holders",
@@ -57,29 +77,36 @@ class ReservationAdmin(ReadOnlyModelAdmin):
     date_hierarchy = "requested_at"
     actions = ["end_early", "remove_from_queue"]
 
-    @admin.display(description="Book's holders and queue")
+    @admin.display(description=gettext_lazy("Price"), ordering="price")
+    def price_toman(self, reservation: Reservation) -> str | None:
+        return None if reservation.price is None else toman(reservation.price)
+
+    @admin.display(description=gettext_lazy("Book's holders and queue"))
     def book_holders(self, reservation: Reservation) -> str:
         url = reverse("admin:catalog_book_holders", args=[reservation.book_id])
-        return format_html('<a href="{}">Holders and queue</a>', url)
+        return format_html('<a href="{}">{}</a>', url, _("Holders and queue"))
 
     def _apply(self, request, queryset, service, done: str) -> None:
+        """Call `service` on each reservation, then say so: `done` is the message, with the count as %(count)s."""
         count = 0
         for reservation in queryset:
             try:
                 service(reservation=reservation)
                 count += 1
             except DomainError as error:
-                self.message_user(request, f"#{reservation.pk}: {error.message}", messages.ERROR)
+                self.message_user(request, f"#{number_sign(reservation.pk)}: {error.message}", messages.ERROR)
         if count:
-            self.message_user(request, f"{count} reservation(s) {done}.", messages.SUCCESS)
+            self.message_user(request, done % {"count": persian_digits(str(count))}, messages.SUCCESS)
 
-    @admin.action(description="End the selected active reservations early (R25)")
+    @admin.action(description=gettext_lazy("End the selected active reservations early (R25)"))
     def end_early(self, request, queryset):
-        self._apply(request, queryset, services.end_reservation_by_admin, "ended; their queues were served")
+        done = _("%(count)s reservation(s) ended; their queues were served.")
+        self._apply(request, queryset, services.end_reservation_by_admin, done)
 
-    @admin.action(description="Remove the selected entries from their queue (R25)")
+    @admin.action(description=gettext_lazy("Remove the selected entries from their queue (R25)"))
     def remove_from_queue(self, request, queryset):
-        self._apply(request, queryset, services.remove_from_queue_by_admin, "removed from the queue")
+        done = _("%(count)s reservation(s) removed from the queue.")
+        self._apply(request, queryset, services.remove_from_queue_by_admin, done)
 
 
 @admin.register(Book)
@@ -88,17 +115,27 @@ class LendingBookAdmin(BookAdmin):
 
     list_display = [*BookAdmin.list_display, "holders_link"]
 
-    @admin.display(description="Holders and queue")
+    @admin.display(description=gettext_lazy("Holders and queue"))
     def holders_link(self, book: Book) -> str:
-        return format_html('<a href="{}">Holders and queue</a>', reverse("admin:catalog_book_holders", args=[book.pk]))
+        url = reverse("admin:catalog_book_holders", args=[book.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Holders and queue"))
 
     def get_deleted_objects(self, objs, request):
         # A book goes with its finished reservations (services.delete_book);
         # only live ones, held or queued, keep it from being deleted.
-        to_delete, model_count, perms_needed, _ = super().get_deleted_objects(objs, request)
+        to_delete, model_count, perms_needed, _protected = super().get_deleted_objects(objs, request)
         now = timezone.now()  # a loan past its end blocks nothing (R16): delete_book expires it
         live = Reservation.objects.filter(book__in=list(objs)).live_at(now).select_related("book", "customer__user")
-        protected = [f"{r.book}: reservation #{r.pk} of {r.customer} ({r.get_status_display().lower()})" for r in live]
+        protected = [
+            _("%(book)s: reservation #%(id)s of %(customer)s (%(status)s)")
+            % {
+                "book": r.book,
+                "id": number_sign(r.pk),
+                "customer": r.customer,
+                "status": r.get_status_display().lower(),
+            }
+            for r in live
+        ]
         # Django counts the protected reservations as needing a delete permission; they are
         # never deleted here but by delete_book, which the admin's right to delete books covers.
         perms_needed.discard(Reservation._meta.verbose_name)
@@ -109,8 +146,11 @@ class LendingBookAdmin(BookAdmin):
         if not services.delete_book(book=book):
             self.message_user(
                 request,
-                f"“{book}” was lent before, so it was withdrawn from the catalog instead of deleted: "
-                "its reservations stay in the customers' history. The action “Bring back” restores it.",
+                _(
+                    "“%(book)s” was lent before, so it was withdrawn from the catalog instead of deleted: "
+                    "its reservations stay in the customers' history. The action “Bring back” restores it."
+                )
+                % {"book": book},
                 messages.WARNING,
             )
 
@@ -162,12 +202,13 @@ class LendingBookAdmin(BookAdmin):
         entries = holders_and_queue(book, now)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Holders and queue: {book.title}",
+            "title": _("Holders and queue: %(title)s") % {"title": book.title},
             "opts": self.opts,
             "book": book,
             "original": book,
-            "holders": entries["holders"],
-            "queue": entries["queue"],
+            # Each tier as people read it (Plus, پلاس), not its stored value.
+            "holders": [replace(entry, tier=tier_name(entry.tier)) for entry in entries["holders"]],
+            "queue": [replace(entry, tier=tier_name(entry.tier)) for entry in entries["queue"]],
         }
         return TemplateResponse(request, "admin/catalog/book/holders.html", context)
 
@@ -185,7 +226,7 @@ class LendingBookAdmin(BookAdmin):
             Reservation.objects.filter(pk=pk, book=book).select_related("customer__user").first() if pk else None
         )
         if action not in HOLDER_ACTIONS or reservation is None:
-            self.message_user(request, "Choose a reservation of this book and an action.", messages.ERROR)
+            self.message_user(request, _("Choose a reservation of this book and an action."), messages.ERROR)
             return None
         return action, reservation
 
@@ -194,7 +235,7 @@ class LendingBookAdmin(BookAdmin):
         question, confirm_label = CONFIRMATIONS[action]
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Holders and queue: {book.title}",
+            "title": _("Holders and queue: %(title)s") % {"title": book.title},
             "opts": self.opts,
             "book": book,
             "original": book,
@@ -212,17 +253,21 @@ class LendingBookAdmin(BookAdmin):
         try:
             service(reservation=reservation)
         except DomainError as error:
-            self.message_user(request, f"#{reservation.pk}: {error.message}", messages.ERROR)
+            self.message_user(request, f"#{number_sign(reservation.pk)}: {error.message}", messages.ERROR)
             return
-        self.message_user(request, f"Reservation #{reservation.pk} of {reservation.customer} {done}.", messages.SUCCESS)
+        done = done % {"id": number_sign(reservation.pk), "customer": reservation.customer}
+        self.message_user(request, done, messages.SUCCESS)
         served = Reservation.objects.filter(pk__in=waiting, status__in=(Status.ACTIVE, Status.DROPPED))
         for entry in served.select_related("customer__user").order_by("ended_at", "starts_at", "pk"):
             if entry.status == Status.ACTIVE:
-                self.message_user(
-                    request, f"Next in the queue, {entry.customer} now holds the book (#{entry.pk}).", messages.INFO
-                )
+                told = _("Next in the queue, %(customer)s now holds the book (#%(id)s).")
+                told %= {"customer": entry.customer, "id": number_sign(entry.pk)}
+                self.message_user(request, told, messages.INFO)
             else:  # skipped by the queue (R13), and told so by a notification
                 reason = entry.get_end_reason_display().lower()
+                told = _("Dropped from the queue: %(customer)s, %(reason)s (#%(id)s).")
                 self.message_user(
-                    request, f"Dropped from the queue: {entry.customer}, {reason} (#{entry.pk}).", messages.WARNING
+                    request,
+                    told % {"customer": entry.customer, "reason": reason, "id": number_sign(entry.pk)},
+                    messages.WARNING,
                 )
