@@ -28,6 +28,7 @@ from datetime import datetime
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -172,7 +173,7 @@ class BookInputSerializer(StrictInputSerializer):
         found = Author.objects.in_bulk(ids)
         missing = sorted({author_id for author_id in ids if author_id not in found})
         if missing:
-            raise serializers.ValidationError(f"No author with id {', '.join(map(str, missing))}.")
+            raise serializers.ValidationError(_("No author with id %(ids)s.") % {"ids": ", ".join(map(str, missing))})
         return [found[author_id] for author_id in dict.fromkeys(ids)]
 
 
@@ -323,7 +324,7 @@ class BookDetailApi(APIView):
     def _book_to_change(self, request: Request, pk: int) -> Book:
         book = book_get(book_id=pk)
         if book is None:
-            raise NotFound("No such book.")
+            raise NotFound(_("No such book."))
         self.check_object_permissions(request, book)
         return book
 
@@ -337,7 +338,7 @@ class BookDetailApi(APIView):
     def get(self, request: Request, pk: int) -> Response:
         book = book_detail(book_id=pk)
         if book is None:
-            raise NotFound("No such book.")
+            raise NotFound(_("No such book."))
         return Response(BookOutputSerializer(book).data)
 
     def _update(self, request: Request, pk: int, *, partial: bool) -> Response:

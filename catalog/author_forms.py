@@ -6,6 +6,7 @@ form's fields.
 """
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Author
 
@@ -25,27 +26,36 @@ class CoAuthorChoiceField(forms.ModelMultipleChoiceField):
 class AuthorBookForm(forms.Form):
     """A book's fields as its author edits them; the author is always one of its authors."""
 
-    title = forms.CharField(max_length=300, widget=forms.TextInput(attrs={"dir": "auto"}))
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=300, widget=forms.TextInput(attrs={"dir": "auto"}))
     isbn = forms.CharField(
-        label="ISBN", max_length=20, help_text="ISBN-10 or ISBN-13; hyphens are fine, the checksum is checked."
+        label=gettext_lazy("ISBN"),
+        max_length=20,
+        help_text=gettext_lazy("ISBN-10 or ISBN-13; hyphens are fine, the checksum is checked."),
     )
-    price = forms.IntegerField(label="List price (toman)", min_value=0, max_value=MAX_PRICE)
-    genre = forms.ModelChoiceField(queryset=Genre.objects.order_by("name", "id"), empty_label="Choose a genre")
+    price = forms.IntegerField(label=gettext_lazy("List price (toman)"), min_value=0, max_value=MAX_PRICE)
+    genre = forms.ModelChoiceField(
+        label=gettext_lazy("Genre"),
+        queryset=Genre.objects.order_by("name", "id"),
+        empty_label=gettext_lazy("Choose a genre"),
+    )
     units = forms.IntegerField(
-        label="Units (copies the library owns)",
+        label=gettext_lazy("Units (copies the library owns)"),
         min_value=0,
         max_value=MAX_UNITS,
-        help_text="Raising units gives the new copies to the queue at once.",
+        help_text=gettext_lazy("Raising units gives the new copies to the queue at once."),
     )
     description = forms.CharField(
-        max_length=MAX_DESCRIPTION, required=False, widget=forms.Textarea(attrs={"rows": 6, "dir": "auto"})
+        label=gettext_lazy("Description"),
+        max_length=MAX_DESCRIPTION,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "dir": "auto"}),
     )
     co_authors = CoAuthorChoiceField(
-        label="Co-authors",
+        label=gettext_lazy("Co-authors"),
         queryset=Author.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="You are always one of the book's authors.",
+        help_text=gettext_lazy("You are always one of the book's authors."),
     )
 
     def __init__(self, *args, author: Author, book: Book | None = None, **kwargs) -> None:

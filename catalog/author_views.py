@@ -17,6 +17,7 @@ from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.permissions import is_author, is_book_author
 from core.exceptions import DomainError
@@ -45,7 +46,7 @@ def author_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not is_author(request.user):
-            return forbidden(request, "These pages are for authors: only authors add and edit books.")
+            return forbidden(request, _("These pages are for authors: only authors add and edit books."))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -97,7 +98,7 @@ def author_book_new(request: HttpRequest) -> HttpResponse:
                 _show_domain_error(form, error)
                 status = error.status
             else:
-                messages.success(request, f"“{book.title}” was added to the catalog.")
+                messages.success(request, _("“%(title)s” was added to the catalog.") % {"title": book.title})
                 return redirect("author-books")
     return render(request, "catalog/author_book_form.html", {"form": form, "book": None}, status=status)
 
@@ -107,7 +108,7 @@ def author_book_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit one of the author's own books; units go through the reservation rules (R13)."""
     book = get_object_or_404(Book.objects.in_catalog().select_related("genre"), pk=pk)  # withdrawn: R28
     if not is_book_author(request.user, book):
-        return forbidden(request, "Only this book's authors can edit it.")
+        return forbidden(request, _("Only this book's authors can edit it."))
     author = request.user.author
     form = AuthorBookForm(request.POST or None, author=author, book=book)
     status = 200
@@ -122,6 +123,6 @@ def author_book_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 _show_domain_error(form, error)
                 status = error.status
             else:
-                messages.success(request, f"“{book.title}” was saved.")
+                messages.success(request, _("“%(title)s” was saved.") % {"title": book.title})
                 return redirect("author-books")
     return render(request, "catalog/author_book_form.html", {"form": form, "book": book}, status=status)

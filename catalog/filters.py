@@ -21,6 +21,8 @@ from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Case, Exists, F, FloatField, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters.fields import BaseCSVField
 
 from .models import Book, isbn_forms, normalize_search_text
@@ -146,7 +148,7 @@ class OrderingTermsField(BaseCSVField):
     def clean(self, value):
         if value and "" in value:
             raise forms.ValidationError(
-                "A sort field is empty: separate the fields with single commas, such as -available_units,title.",
+                _("A sort field is empty: separate the fields with single commas, such as -available_units,title."),
                 code="invalid",
             )
         return super().clean(value)
@@ -177,18 +179,22 @@ class BookFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_search",
         max_length=SEARCH_MAX_LENGTH,
-        help_text="Words of the title, an author's name, the ISBN (hyphens optional) or the description.",
+        help_text=gettext_lazy("Words of the title, an author's name, the ISBN (hyphens optional) or the description."),
     )
-    genre = django_filters.CharFilter(method="filter_genre", max_length=120, help_text="Genre id or slug.")
-    author = IdFilter(field_name="authors", help_text="Author id.")
+    genre = django_filters.CharFilter(
+        method="filter_genre", max_length=120, help_text=gettext_lazy("Genre id or slug.")
+    )
+    author = IdFilter(field_name="authors", help_text=gettext_lazy("Author id."))
     available = django_filters.ChoiceFilter(
         method="filter_available",
         choices=[("true", "true"), ("false", "false")],
-        help_text="true: a unit is free now; false: none is.",
+        help_text=gettext_lazy("true: a unit is free now; false: none is."),
     )
     ordering = StableOrderingFilter(
         fields=ORDERING_FIELDS,
-        help_text="Sort field, '-' for descending; without it a search is ordered by relevance, else by title.",
+        help_text=gettext_lazy(
+            "Sort field, '-' for descending; without it a search is ordered by relevance, else by title."
+        ),
     )
 
     class Meta:

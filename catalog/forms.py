@@ -1,6 +1,8 @@
 """Forms of the catalog pages: the search and its filters."""
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .filters import SEARCH_MAX_LENGTH
 from .selectors import genre_list
@@ -10,17 +12,19 @@ class CatalogFilterForm(forms.Form):
     """The catalog's query: words, a genre and "available now" (GET parameters)."""
 
     q = forms.CharField(
-        label="Search",
+        label=gettext_lazy("Search"),
         required=False,
         max_length=SEARCH_MAX_LENGTH,
-        widget=forms.TextInput(attrs={"type": "search", "dir": "auto", "placeholder": "Title, author, ISBN or words"}),
+        widget=forms.TextInput(
+            attrs={"type": "search", "dir": "auto", "placeholder": gettext_lazy("Title, author, ISBN or words")}
+        ),
     )
-    genre = forms.ChoiceField(label="Genre", required=False)
-    available = forms.BooleanField(label="Available now", required=False)
+    genre = forms.ChoiceField(label=gettext_lazy("Genre"), required=False)
+    available = forms.BooleanField(label=gettext_lazy("Available now"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["genre"].choices = [("", "All genres")] + [(genre.slug, genre.name) for genre in genre_list()]
+        self.fields["genre"].choices = [("", _("All genres"))] + [(genre.slug, genre.name) for genre in genre_list()]
 
     def filters(self) -> dict[str, str]:
         """The parameters of catalog.selectors.book_list (the API's names)."""

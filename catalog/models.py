@@ -5,10 +5,13 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from stdnum import isbn as stdnum_isbn
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
 from core.compiled import CompiledIncrement, CompiledQuery, Param
+from core.formatting import number
 from core.owned_fields import ServiceOwnedFields
 
 from .cache import invalidate_catalog_cache
@@ -20,7 +23,7 @@ def validate_isbn(value: str) -> None:
     try:
         stdnum_isbn.validate(value)
     except StdnumValidationError as error:
-        raise ValidationError("Enter a valid ISBN-10 or ISBN-13.", code="invalid_isbn") from error
+        raise ValidationError(_("Enter a valid ISBN-10 or ISBN-13."), code="invalid_isbn") from error
 
 
 def normalize_isbn(value: str) -> str:
@@ -157,11 +160,11 @@ class Book(ServiceOwnedFields):
 
     # Persian titles first, in the Persian alphabet, then Latin (R40; catalog.collation).
     title = models.CharField(max_length=300, db_collation=TITLE_COLLATION)
-    isbn = models.CharField("ISBN", max_length=13, unique=True, validators=[validate_isbn])
-    price = models.BigIntegerField(help_text="List price in toman.")
+    isbn = models.CharField(gettext_lazy("ISBN"), max_length=13, unique=True, validators=[validate_isbn])
+    price = models.BigIntegerField(help_text=gettext_lazy("List price in toman."))
     genre = models.ForeignKey(Genre, on_delete=models.PROTECT, related_name="books")
     description = models.TextField(blank=True)
-    units = models.PositiveIntegerField(default=1, help_text="Copies the library owns.")
+    units = models.PositiveIntegerField(default=1, help_text=gettext_lazy("Copies the library owns."))
     # Maintained only by the reservation services under a lock on this row; the
     # check constraint below makes overselling impossible even if code is wrong.
     units_on_loan = models.PositiveIntegerField(default=0, editable=False)
@@ -260,7 +263,10 @@ class Book(ServiceOwnedFields):
     def clean(self) -> None:
         if self.units is not None and self.units < self.units_on_loan:
             raise ValidationError(
-                {"units": f"{self.units_on_loan} units are on loan; units cannot go below that."},
+                {
+                    "units": _("%(count)s units are on loan; units cannot go below that.")
+                    % {"count": number(self.units_on_loan)}
+                },
                 code="units_below_on_loan",
             )
 

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Author, User
 from accounts.permissions import is_admin, is_author
@@ -37,9 +38,9 @@ def _authors_for(by: User, authors: Iterable[Author] | None) -> list[Author] | N
         return chosen
     if is_admin(by):
         if chosen is not None and not chosen:
-            raise ValidationError({"authors": ["Name at least one author."]}, code="required")
+            raise ValidationError({"authors": [_("Name at least one author.")]}, code="required")
         return chosen
-    raise NotAllowed("Only authors and admins may add or change books.")
+    raise NotAllowed(_("Only authors and admins may add or change books."))
 
 
 def _save_checking_isbn(book: Book, **save_kwargs: Any) -> None:
@@ -49,7 +50,7 @@ def _save_checking_isbn(book: Book, **save_kwargs: Any) -> None:
             book.save(**save_kwargs)
     except IntegrityError:
         if Book.objects.filter(isbn=book.isbn).exclude(pk=book.pk).exists():
-            raise ValidationError({"isbn": ["Book with this ISBN already exists."]}, code="unique") from None
+            raise ValidationError({"isbn": [_("Book with this ISBN already exists.")]}, code="unique") from None
         raise
 
 
@@ -68,7 +69,7 @@ def create_book(
     """Add a book; the author adding it is one of its authors, an admin names them (R23)."""
     chosen = _authors_for(by, authors if authors is not None else [])
     if not chosen:
-        raise ValidationError({"authors": ["Name at least one author."]}, code="required")
+        raise ValidationError({"authors": [_("Name at least one author.")]}, code="required")
     book = Book(title=title, isbn=isbn, price=price, genre=genre, units=units, description=description)
     book.full_clean()
     _save_checking_isbn(book)

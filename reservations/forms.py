@@ -1,8 +1,10 @@
 """The reserve form of the book page's reserve box (templatetags/lending.py)."""
 
 from django import forms
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import TierRule
+from core.formatting import number, toman
 
 from .pricing import base_price
 
@@ -11,9 +13,12 @@ class ReserveForm(forms.Form):
     """Days to reserve, offered up to the tier's maximum; the service checks the range (R4)."""
 
     days = forms.IntegerField(
-        label="Days",
+        label=gettext_lazy("Days"),
         widget=forms.Select,
-        error_messages={"required": "Choose the number of days.", "invalid": "Days must be a whole number."},
+        error_messages={
+            "required": gettext_lazy("Choose the number of days."),
+            "invalid": gettext_lazy("Days must be a whole number."),
+        },
     )
 
     def __init__(self, *args, rule: TierRule | None = None, discount: int = 0, **kwargs):
@@ -22,5 +27,6 @@ class ReserveForm(forms.Form):
         choices = []
         for days in range(1, max_days + 1):
             price = base_price(days) * (100 - discount) // 100
-            choices.append((days, f"{days} day{'s' if days != 1 else ''} · {price:,} toman"))
+            label = ngettext("%(days)s day · %(price)s", "%(days)s days · %(price)s", days)
+            choices.append((days, label % {"days": number(days), "price": toman(price)}))
         self.fields["days"].widget.choices = choices

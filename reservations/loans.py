@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.db.models import Count, F
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from accounts.models import Customer, TierRule
 from billing.exceptions import InsufficientFunds
@@ -17,6 +18,7 @@ from billing.services import debit_wallet
 from catalog.cache import invalidate_catalog_cache
 from catalog.models import Book, lock_book
 from core.compiled import CompiledInsert, CompiledQuery, CompiledUpdate, Param
+from core.formatting import number
 
 from .exceptions import (
     BookNotFound,
@@ -78,9 +80,9 @@ def lock_reservation(reservation: Reservation) -> tuple[Book, Reservation]:
 def validate_days(days: object, rule: TierRule) -> int:
     """A whole number from 1 to the tier's maximum (R4). Implements R4."""
     if isinstance(days, bool) or not isinstance(days, int):
-        raise InvalidDays("Days must be a whole number.")
+        raise InvalidDays(_("Days must be a whole number."))
     if not 1 <= days <= rule.max_days:
-        raise InvalidDays(f"Days must be from 1 to {rule.max_days} on your tier.")
+        raise InvalidDays(_("Days must be from 1 to %(max)s on your tier.") % {"max": number(rule.max_days)})
     return days
 
 

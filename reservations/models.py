@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import MAX_RESERVATION_DAYS, Customer
 
@@ -15,13 +17,13 @@ DAY = timedelta(days=1)
 
 
 class Status(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    ACTIVE = "active", "Active"
-    RETURNED = "returned", "Returned"
-    EXPIRED = "expired", "Expired"
-    ENDED_BY_ADMIN = "ended_by_admin", "Ended by admin"
-    CANCELLED = "cancelled", "Cancelled"
-    DROPPED = "dropped", "Dropped"
+    QUEUED = "queued", gettext_lazy("Queued")
+    ACTIVE = "active", gettext_lazy("Active")
+    RETURNED = "returned", gettext_lazy("Returned")
+    EXPIRED = "expired", gettext_lazy("Expired")
+    ENDED_BY_ADMIN = "ended_by_admin", gettext_lazy("Ended by admin")
+    CANCELLED = "cancelled", gettext_lazy("Cancelled")
+    DROPPED = "dropped", gettext_lazy("Dropped")
 
 
 LIVE_STATUSES = (Status.QUEUED, Status.ACTIVE)
@@ -42,16 +44,16 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 
 
 class EndReason(models.TextChoices):
-    RETURNED = "returned", "Returned by the customer"
-    EXPIRED = "expired", "Reached its end"
-    ENDED_BY_ADMIN = "ended_by_admin", "Ended early by an admin"
-    LEFT_QUEUE = "left_queue", "Customer left the queue"
-    REMOVED_BY_ADMIN = "removed_by_admin", "Removed from the queue by an admin"
+    RETURNED = "returned", gettext_lazy("Returned by the customer")
+    EXPIRED = "expired", gettext_lazy("Reached its end")
+    ENDED_BY_ADMIN = "ended_by_admin", gettext_lazy("Ended early by an admin")
+    LEFT_QUEUE = "left_queue", gettext_lazy("Customer left the queue")
+    REMOVED_BY_ADMIN = "removed_by_admin", gettext_lazy("Removed from the queue by an admin")
     # R13: why a promotion from the queue failed.
-    NO_SUBSCRIPTION = "no_subscription", "No Plus or Premium subscription at promotion"
-    DAYS_EXCEED_TIER = "days_exceed_tier", "Requested days exceed the tier's maximum at promotion"
-    LIMIT_REACHED = "reservation_limit_reached", "Active reservation limit reached at promotion"
-    INSUFFICIENT_FUNDS = "insufficient_funds", "Wallet could not pay at promotion"
+    NO_SUBSCRIPTION = "no_subscription", gettext_lazy("No Plus or Premium subscription at promotion")
+    DAYS_EXCEED_TIER = "days_exceed_tier", gettext_lazy("Requested days exceed the tier's maximum at promotion")
+    LIMIT_REACHED = "reservation_limit_reached", gettext_lazy("Active reservation limit reached at promotion")
+    INSUFFICIENT_FUNDS = "insufficient_funds", gettext_lazy("Wallet could not pay at promotion")
 
 
 class ReservationQuerySet(models.QuerySet):
@@ -112,8 +114,8 @@ class Reservation(models.Model):
     days = models.PositiveSmallIntegerField()
     starts_at = models.DateTimeField(null=True, blank=True)
     ends_at = models.DateTimeField(null=True, blank=True)
-    price = models.BigIntegerField(null=True, blank=True, help_text="Toman charged, after the discount.")
-    discount = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Percent.")
+    price = models.BigIntegerField(null=True, blank=True, help_text=gettext_lazy("Toman charged, after the discount."))
+    discount = models.PositiveSmallIntegerField(null=True, blank=True, help_text=gettext_lazy("Percent."))
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=32, choices=EndReason.choices, blank=True)
     # Set once the "ends within 24 hours" notice is sent, so it is sent once (SPEC section 6).
@@ -129,7 +131,7 @@ class Reservation(models.Model):
                 condition=Q(status__in=LIVE_STATUSES),
                 name="reservation_one_live_per_customer_book",
                 violation_error_code="already_reserved",
-                violation_error_message="You already hold or are queued for this book.",
+                violation_error_message=gettext_lazy("You already hold or are queued for this book."),
             ),
             models.CheckConstraint(condition=Q(status__in=Status.values), name="reservation_status_valid"),
             models.CheckConstraint(
@@ -229,4 +231,4 @@ class Reservation(models.Model):
 
     def clean(self) -> None:
         if self.days is not None and not 1 <= self.days <= MAX_RESERVATION_DAYS:
-            raise ValidationError({"days": f"Days must be from 1 to {MAX_RESERVATION_DAYS}."})
+            raise ValidationError({"days": _("Days must be from 1 to %(max)s.") % {"max": MAX_RESERVATION_DAYS}})

@@ -4,7 +4,9 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.languages import speaking_to
 from accounts.models import Notification
 from accounts.services import notify
 from core.formatting import local_time
@@ -35,11 +37,13 @@ def notify_ending_soon(*, now: datetime | None = None, batch_size: int = 200) ->
                 .order_by("ends_at", "id")[:batch_size]
             )
             for reservation in batch:
-                notify(
-                    user=reservation.customer.user,
-                    kind=Notification.Kind.ENDING_SOON,
-                    message=f"“{reservation.book.title}” is due back at {local_time(reservation.ends_at)}.",
-                )
+                user = reservation.customer.user
+                with speaking_to(user):
+                    message = _("“%(title)s” is due back at %(ends)s.") % {
+                        "title": reservation.book.title,
+                        "ends": local_time(reservation.ends_at),
+                    }
+                notify(user=user, kind=Notification.Kind.ENDING_SOON, message=message)
             Reservation.objects.filter(pk__in=[reservation.pk for reservation in batch]).update(ending_notified_at=now)
         notified += len(batch)
         if len(batch) < batch_size:

@@ -7,12 +7,14 @@ from datetime import UTC, datetime
 
 from django.db import connection
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils.translation import gettext as _
 
+from accounts.languages import speaking_to
 from accounts.models import Customer, Notification
 from accounts.services import notify
 from catalog.models import Book
 from core.compiled import CompiledQuery, Param
-from core.formatting import local_time
+from core.formatting import local_time, toman
 
 from .loans import end_due_loans, running_loans, save_reservation, start_loan
 from .models import EndReason, Reservation, Status
@@ -118,19 +120,22 @@ def serve_queue(*, book: Book, now: datetime) -> list[Reservation]:
         if refusal:
             entry.leave_queue(status=Status.DROPPED, at=now, reason=refusal)
             save_reservation(entry)
-            notify(
-                user=customer.user,
-                kind=Notification.Kind.DROPPED,
-                message=f"Your place in the queue for “{book.title}” was dropped: {EndReason(refusal).label.lower()}.",
-            )
+            with speaking_to(customer.user):
+                message = _("Your place in the queue for “%(title)s” was dropped: %(reason)s.") % {
+                    "title": book.title,
+                    "reason": str(EndReason(refusal).label).lower(),
+                }
+            notify(user=customer.user, kind=Notification.Kind.DROPPED, message=message)
             continue
         start_loan(book, entry, customer, now, history=history)
         promoted.append(entry)
-        notify(
-            user=customer.user,
-            kind=Notification.Kind.PROMOTED,
-            message=f"“{book.title}” is yours until {local_time(entry.ends_at)}; {entry.price:,} toman was charged.",
-        )
+        with speaking_to(customer.user):
+            message = _("“%(title)s” is yours until %(ends)s; %(price)s was charged.") % {
+                "title": book.title,
+                "ends": local_time(entry.ends_at),
+                "price": toman(entry.price),
+            }
+        notify(user=customer.user, kind=Notification.Kind.PROMOTED, message=message)
     return promoted
 
 

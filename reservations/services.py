@@ -12,13 +12,16 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.languages import speaking_to
 from accounts.models import Customer, Notification
 from accounts.services import notify
 from billing.exceptions import InsufficientFunds
 from billing.services import lock_customer
 from catalog.models import Book, lock_book
 from core.compiled import CompiledQuery, Param
+from core.formatting import number
 from core.transactions import atomic_with_retry
 
 from .exceptions import (
@@ -104,7 +107,7 @@ def reserve(*, customer: Customer, book: Book | int, days: int, now: datetime | 
 
     book = lock_book(book)
     if book is None:  # a book id that names no book (the API passes the id, not a row)
-        raise ValidationError({"book": ["No such book."]}, code="does_not_exist")
+        raise ValidationError({"book": [_("No such book.")]}, code="does_not_exist")
     if book.is_withdrawn:
         raise BookWithdrawn()
     customer = lock_customer(customer, with_user=False)  # no notice goes to the reserving customer
@@ -126,7 +129,8 @@ def reserve(*, customer: Customer, book: Book | int, days: int, now: datetime | 
     if book.free_units > 0:
         if checks.active >= rule.max_active:
             raise ReservationLimitReached(
-                f"Your {customer.get_tier_display()} tier allows {rule.max_active} active reservations."
+                _("Your %(tier)s tier allows %(count)s active reservations.")
+                % {"tier": customer.get_tier_display(), "count": number(rule.max_active)}
             )
         start_loan(book, reservation, customer, now, history=checks.history)
     else:
@@ -192,11 +196,12 @@ def end_reservation_by_admin(*, reservation: Reservation, now: datetime | None =
     """
     reservation = _end_loan(reservation, status=Status.ENDED_BY_ADMIN, now=now or timezone.now(), customer=None)
     if reservation.status == Status.ENDED_BY_ADMIN:
-        notify(
-            user=reservation.customer.user,
-            kind=Notification.Kind.LOAN_ENDED,
-            message=f"An admin ended your loan of “{reservation.book.title}” early; the book is back in the library.",
-        )
+        user = reservation.customer.user
+        with speaking_to(user):
+            message = _("An admin ended your loan of “%(title)s” early; the book is back in the library.") % {
+                "title": reservation.book.title
+            }
+        notify(user=user, kind=Notification.Kind.LOAN_ENDED, message=message)
     return reservation
 
 
@@ -206,16 +211,15 @@ def remove_from_queue_by_admin(*, reservation: Reservation, now: datetime | None
     now = now or timezone.now()
     book, reservation = lock_reservation(reservation)
     if reservation.status == Status.ACTIVE:
-        raise ReservationIsActive("This reservation is active: end it instead of removing it from the queue.")
+        raise ReservationIsActive(_("This reservation is active: end it instead of removing it from the queue."))
     if reservation.status != Status.QUEUED:
         raise ReservationNotQueued()
     reservation.leave_queue(status=Status.CANCELLED, at=now, reason=EndReason.REMOVED_BY_ADMIN)
     save_reservation(reservation)
-    notify(
-        user=reservation.customer.user,
-        kind=Notification.Kind.DROPPED,
-        message=f"An admin removed you from the queue for “{book.title}”.",
-    )
+    user = reservation.customer.user
+    with speaking_to(user):
+        message = _("An admin removed you from the queue for “%(title)s”.") % {"title": book.title}
+    notify(user=user, kind=Notification.Kind.DROPPED, message=message)
     return reservation
 
 
@@ -228,7 +232,9 @@ def set_book_units(*, book: Book, units: int, now: datetime | None = None) -> Bo
     locked = lock_existing_book(book)
     expire_due(locked, now)
     if units < locked.units_on_loan:
-        raise UnitsBelowOnLoan(f"{locked.units_on_loan} units are on loan; units cannot go below that.")
+        raise UnitsBelowOnLoan(
+            _("%(count)s units are on loan; units cannot go below that.") % {"count": number(locked.units_on_loan)}
+        )
     raised = units > locked.units
     locked.units = units
     locked.save(update_fields=["units", "updated_at"])

@@ -22,6 +22,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import Customer
@@ -30,7 +32,7 @@ from billing.exceptions import InsufficientFunds
 from billing.views import wallet_charge_url
 from catalog.views import book_or_404, render_book_page
 from core.exceptions import DomainError
-from core.formatting import local_time, toman
+from core.formatting import local_time, number, toman
 
 from .forms import ReserveForm
 from .models import LIVE_STATUSES, Status
@@ -44,18 +46,20 @@ HOUR = timedelta(hours=1)
 def describe_wait(wait: timedelta | None) -> str:
     """Say an estimated wait in words: "about 2 days 5 hours", "any moment now" (R14)."""
     if wait is None:
-        return "Unknown: the library has no copy of this book right now"
+        return _("Unknown: the library has no copy of this book right now")
     if wait < timedelta(minutes=1):
-        return "Any moment now"
+        return _("Any moment now")
     if wait <= HOUR:
-        return "Within the hour"
+        return _("Within the hour")
     days, hours = divmod(math.ceil(wait / HOUR), 24)
     parts = []
     if days:
-        parts.append(f"{days} day{'s' if days != 1 else ''}")
+        parts.append(ngettext("%(count)s day", "%(count)s days", days) % {"count": number(days)})
     if hours:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
-    return "About " + " ".join(parts)
+        parts.append(ngettext("%(count)s hour", "%(count)s hours", hours) % {"count": number(hours)})
+    if len(parts) == 2:
+        parts = [pgettext("a wait of days and hours", "%(days)s %(hours)s") % {"days": parts[0], "hours": parts[1]}]
+    return _("About %(wait)s") % {"wait": parts[0]}
 
 
 def _render_reservations(request: HttpRequest, customer: Customer, *, status: int = 200) -> HttpResponse:
@@ -109,9 +113,13 @@ def reservation_return_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
         return _render_reservations(request, customer, status=error.status)
     if reservation.status == Status.EXPIRED:
-        messages.info(request, f"“{reservation.book.title}” had already reached its end; it is back in the library.")
+        messages.info(
+            request,
+            _("“%(title)s” had already reached its end; it is back in the library.")
+            % {"title": reservation.book.title},
+        )
     else:
-        messages.success(request, f"You returned “{reservation.book.title}”. Thank you!")
+        messages.success(request, _("You returned “%(title)s”. Thank you!") % {"title": reservation.book.title})
     return redirect("my-reservations")
 
 
@@ -126,7 +134,9 @@ def reservation_leave_view(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
         return _render_reservations(request, customer, status=error.status)
-    messages.success(request, f"You left the queue for “{reservation.book.title}”. Nothing was charged.")
+    messages.success(
+        request, _("You left the queue for “%(title)s”. Nothing was charged.") % {"title": reservation.book.title}
+    )
     return redirect("my-reservations")
 
 
@@ -144,23 +154,28 @@ def book_reserve_view(request: HttpRequest, pk: int) -> HttpResponse:
     except InsufficientFunds as error:
         messages.error(
             request,
-            f"{error.message} Charge at least {toman(error.suggested_charge)}, then reserve “{book.title}” again.",
+            _("%(refusal)s Charge at least %(amount)s, then reserve “%(title)s” again.")
+            % {"refusal": error.message, "amount": toman(error.suggested_charge), "title": book.title},
         )
         return redirect(wallet_charge_url(error.shortfall, reverse("book-detail", args=[pk])))
     except DomainError as error:
         refused = {"reserve_data": request.POST, "reserve_error": error}
         return render_book_page(request, book_or_404(pk), extra=refused, status=error.status)
     if reservation.status == Status.ACTIVE:
-        discount = f" (−{reservation.discount}%)" if reservation.discount else ""
-        messages.success(
-            request,
-            f"“{book.title}” is yours until {local_time(reservation.ends_at)}. "
-            f"{toman(reservation.price)} was charged{discount}.",
-        )
+        values = {"title": book.title, "ends": local_time(reservation.ends_at), "price": toman(reservation.price)}
+        if reservation.discount:
+            values["discount"] = number(reservation.discount)
+            text = _("“%(title)s” is yours until %(ends)s. %(price)s was charged (−%(discount)s%%).")
+        else:
+            text = _("“%(title)s” is yours until %(ends)s. %(price)s was charged.")
+        messages.success(request, text % values)
     else:
         messages.info(
             request,
-            f"No copy of “{book.title}” is free, so you joined its queue at place {position_in_queue(reservation)}. "
-            "Nothing is charged until a copy is yours.",
+            _(
+                "No copy of “%(title)s” is free, so you joined its queue at place %(place)s. "
+                "Nothing is charged until a copy is yours."
+            )
+            % {"title": book.title, "place": number(place) if (place := position_in_queue(reservation)) else "—"},
         )
     return redirect("my-reservations")
