@@ -135,3 +135,12 @@ def celery_publishes_to_a_throwaway_folder(tmp_path_factory):
         "control_folder": folder,
         "store_processed": False,
     }
+
+
+@pytest.fixture(autouse=True)
+def back_to_the_default_language():
+    """A request that asked for Persian leaves it active in the test's thread: each test starts in the default (R40)."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()

@@ -102,6 +102,7 @@ THIRD_PARTY_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_otp",
     "csp",
+    "easy_thumbnails",
 ]
 # Bottom to top: core (what every app shares) under the feature apps, the dashboard over
 # them (docs/architecture.md). Each imports only from the apps listed before it.
@@ -144,6 +145,7 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.media.MediaFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -170,6 +172,23 @@ STORAGES = {
         if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
+}
+
+# MEDIA: book covers uploaded by authors (issue 17), with their thumbnails (easy-thumbnails)
+# ------------------------------------------------------------------------------
+MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"
+# WhiteNoise serves MEDIA_ROOT (core.media); false when a proxy serves it (README, Production).
+SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=True)
+THUMBNAIL_BASEDIR = "thumbnails"
+# A thumbnail keeps its cover's format (PNG stays PNG, with its transparency), so its name is
+# known from the cover's name alone: pages never ask the database or the disk for it.
+THUMBNAIL_PRESERVE_EXTENSIONS = True
+THUMBNAIL_ALIASES = {
+    "catalog.Book.cover": {
+        "card": {"size": (96, 144), "crop": "smart"},
+        "page": {"size": (240, 360), "crop": "smart"},
+    }
 }
 
 # TEMPLATES

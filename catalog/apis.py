@@ -51,6 +51,7 @@ from core.api import (
 
 from .cache import cached_book_page
 from .counts import COUNT_EXACT_UP_TO
+from .covers import thumbnail_url
 from .filters import MAX_ID, ORDERING_FIELDS, RANKED_HITS, SEARCH_MAX_LENGTH
 from .lending import lending
 from .models import Book, Genre
@@ -97,6 +98,11 @@ class GenreOutputSerializer(serializers.Serializer):
         ref_name = "Genre"
 
 
+COVER_SCHEMA = serializers.DictField(
+    child=serializers.CharField(), allow_null=True, help_text="Cover thumbnails' URLs (`card`, `page`); null: none."
+)
+
+
 class BookOutputSerializer(serializers.Serializer):
     """A book as every endpoint shows it (SPEC section 4, Representations).
 
@@ -118,9 +124,14 @@ class BookOutputSerializer(serializers.Serializer):
     queue_length = serializers.IntegerField(help_text="Customers waiting in the queue (R12).")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+    cover = serializers.SerializerMethodField()
 
     class Meta:
         ref_name = "Book"
+
+    @extend_schema_field(COVER_SCHEMA)
+    def get_cover(self, book: Book) -> dict[str, str] | None:
+        return {alias: thumbnail_url(book.cover, alias) for alias in ("card", "page")} if book.cover else None
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField(), help_text="Author ids."))
     def get_authors(self, book: Book) -> list[int]:

@@ -83,3 +83,13 @@ class AuthorBookForm(forms.Form):
         data["description"] = self.cleaned_data["description"]
         data["authors"] = [author, *self.cleaned_data["co_authors"]]
         return data
+
+
+class CoverForm(forms.Form):
+    """A cover for one of the author's books; catalog.covers checks what the file is."""
+
+    cover = forms.ImageField(
+        label=gettext_lazy("Cover image"),
+        help_text=gettext_lazy("A JPEG, PNG or WebP image of at most 2 MB; it is cut to a 2:3 portrait."),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )

@@ -18,11 +18,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.permissions import is_author, is_book_author
 from core.exceptions import DomainError
 
-from .author_forms import AuthorBookForm
+from .author_forms import AuthorBookForm, CoverForm
+from .cover_services import remove_cover, save_cover
 from .models import Book
 from .selectors import with_availability
 from .services import create_book, update_book
@@ -125,4 +127,30 @@ def author_book_edit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("“%(title)s” was saved.") % {"title": book.title})
                 return redirect("author-books")
-    return render(request, "catalog/author_book_form.html", {"form": form, "book": book}, status=status)
+    context = {"form": form, "book": book, "cover_form": CoverForm()}
+    return render(request, "catalog/author_book_form.html", context, status=status)
+
+
+@require_POST
+@author_required
+def author_book_cover(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload a cover for one of the author's own books, or remove it (``remove``) for the placeholder."""
+    book = get_object_or_404(Book.objects.in_catalog().select_related("genre"), pk=pk)
+    if not is_book_author(request.user, book):
+        return forbidden(request, _("Only this book's authors can edit it."))
+    if "remove" in request.POST:
+        remove_cover(book)
+        messages.success(request, _("The cover was removed; the book shows a placeholder."))
+        return redirect("author-book-edit", pk=book.pk)
+    cover_form = CoverForm(request.POST, request.FILES)
+    if cover_form.is_valid():
+        try:
+            save_cover(book, cover_form.cleaned_data["cover"])
+        except ValidationError as error:
+            cover_form.add_error("cover", error)
+        else:
+            messages.success(request, _("The new cover of “%(title)s” is on its page.") % {"title": book.title})
+            return redirect("author-book-edit", pk=book.pk)
+    form = AuthorBookForm(author=request.user.author, book=book)
+    context = {"form": form, "book": book, "cover_form": cover_form}
+    return render(request, "catalog/author_book_form.html", context, status=400)

@@ -1,8 +1,10 @@
-"""Forms of the catalog pages: the search and its filters."""
+"""Forms of the catalog pages: the search, its filters and the order."""
 
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from accounts.models import Author
 
 from .filters import SEARCH_MAX_LENGTH
 from .selectors import genre_list
@@ -21,6 +23,24 @@ class CatalogFilterForm(forms.Form):
     )
     genre = forms.ChoiceField(label=gettext_lazy("Genre"), required=False)
     available = forms.BooleanField(label=gettext_lazy("Available now"), required=False)
+    # An author's page is the catalog of their books: the author's name links here (?author=<id>).
+    author = forms.ModelChoiceField(
+        queryset=Author.objects.select_related("user"), required=False, widget=forms.HiddenInput
+    )
+    # The API's ordering fields, as people name them; "" is relevance for a search, else title.
+    sort = forms.ChoiceField(
+        label=gettext_lazy("Sort by"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("Best match, else title")),
+            ("title", gettext_lazy("Title")),
+            ("-created_at", gettext_lazy("Newest first")),
+            ("price", gettext_lazy("Price, lowest first")),
+            ("-price", gettext_lazy("Price, highest first")),
+            ("-available_units", gettext_lazy("Most copies free")),
+            ("queue_length", gettext_lazy("Shortest queue")),
+        ],
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -33,5 +53,7 @@ class CatalogFilterForm(forms.Form):
             "search": data["q"].strip(),
             "genre": data["genre"],
             "available": "true" if data["available"] else "",
+            "author": str(data["author"].pk) if data["author"] else "",
+            "ordering": data["sort"],
         }
         return {name: value for name, value in filters.items() if value}

@@ -16,6 +16,7 @@ from core.owned_fields import ServiceOwnedFields
 
 from .cache import invalidate_catalog_cache
 from .collation import TITLE_COLLATION
+from .covers import cover_path
 
 
 def validate_isbn(value: str) -> None:
@@ -156,7 +157,9 @@ class Book(ServiceOwnedFields):
     saved from a stale read leaves them alone (R27).
     """
 
-    service_owned_fields = frozenset({"units", "units_on_loan", "search_document", "search_vector", "withdrawn_at"})
+    service_owned_fields = frozenset(
+        {"units", "units_on_loan", "search_document", "search_vector", "withdrawn_at", "cover"}
+    )
 
     # Persian titles first, in the Persian alphabet, then Latin (R40; catalog.collation).
     title = models.CharField(max_length=300, db_collation=TITLE_COLLATION)
@@ -169,6 +172,9 @@ class Book(ServiceOwnedFields):
     # check constraint below makes overselling impossible even if code is wrong.
     units_on_loan = models.PositiveIntegerField(default=0, editable=False)
     authors = models.ManyToManyField("accounts.Author", related_name="books")
+    # Uploaded by the book's authors through catalog.cover_services (validated, thumbnails
+    # made); empty shows a placeholder drawn from the title (catalog.covers).
+    cover = models.ImageField(upload_to=cover_path, blank=True, default="", editable=False, max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # What catalog search matches: title, authors' names, ISBN forms and description,

@@ -1,10 +1,14 @@
 """Catalog pages: the book list with search, filters and pages, and a book (R1–R12).
 
 Decisions where SPEC is silent:
-- ``/?q=&genre=<slug>&available=1&page=`` are the catalog's parameters; an invalid one
-  (an unknown genre, a too long search) shows the form's error with status 400. The page
-  offers no sort: a parameter it does not know, such as the API's ``ordering`` (even a
-  malformed ``ordering=,``), is ignored and the list comes in its usual order (R26).
+- ``/?q=&genre=<slug>&available=1&author=<id>&sort=&page=`` are the catalog's parameters;
+  an invalid one (an unknown genre or author, a too long search, a sort it does not offer)
+  shows the form's error with status 400. ``sort`` takes the API's ``ordering`` values
+  that people sort by (title, newest, price, most copies free, shortest queue); a
+  parameter it does not know, such as the API's own ``ordering`` (even a malformed
+  ``ordering=,``), is ignored and the list comes in its usual order (R26).
+- An author's page is the catalog with ``?author=<id>``: "Books by …", searchable and
+  sortable like the whole catalog; the book pages and the list link authors' names there.
 
 The book page's reserve box and the reserve itself are the reservations app's
 (``reservations.templatetags.lending``, ``reservations.views.book_reserve_view``).
@@ -39,9 +43,14 @@ def catalog_view(request: HttpRequest) -> HttpResponse:
             status = 400
     else:
         status = 400
-    searching = bool(form.is_bound and form.is_valid() and form.filters())
+    valid = form.is_bound and form.is_valid()
+    searching = bool(valid and set(form.filters()) - {"ordering"})  # sorting alone chooses no books
+    author = form.cleaned_data.get("author") if valid else None
     return render(
-        request, "catalog/book_list.html", {"form": form, "page": page, "searching": searching}, status=status
+        request,
+        "catalog/book_list.html",
+        {"form": form, "page": page, "searching": searching, "author": author},
+        status=status,
     )
 
 
