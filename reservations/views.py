@@ -38,6 +38,7 @@ from .forms import ReserveForm
 from .models import LIVE_STATUSES, Status
 from .selectors import position_in_queue, queue_places, reservation_list
 from .services import leave_queue, reserve, return_reservation
+from .wallet_cover import queued_costs, uncovered_total
 
 HISTORY_PER_PAGE = 20
 HOUR = timedelta(hours=1)
@@ -68,6 +69,9 @@ def _render_reservations(request: HttpRequest, customer: Customer, *, status: in
     active = sorted((r for r in live if r.status == Status.ACTIVE), key=lambda r: (r.ends_at, r.pk))
     queued = sorted((r for r in live if r.status == Status.QUEUED), key=lambda r: (r.requested_at, r.pk))
     places = queue_places(queued, now)
+    costs = queued_costs(customer, now) if queued else []  # what each costs at promotion (issue 17)
+    cost_of = {cost.reservation.pk: cost for cost in costs}
+    shortfall = uncovered_total(costs, customer.balance)
     queue_rows = []
     for reservation in queued:
         place = places.get(reservation.pk)
@@ -78,6 +82,7 @@ def _render_reservations(request: HttpRequest, customer: Customer, *, status: in
                 "position": place.position if place else None,
                 "wait": describe_wait(wait),
                 "expected_at": now + wait if wait else None,
+                "cost": cost_of.get(reservation.pk),
             }
         )
     history = Paginator(
@@ -90,6 +95,8 @@ def _render_reservations(request: HttpRequest, customer: Customer, *, status: in
         {
             "active_rows": [{"reservation": r, "overdue": r.is_overdue(now)} for r in active],
             "queue_rows": queue_rows,
+            "queue_shortfall": shortfall,
+            "queue_charge_url": wallet_charge_url(shortfall, reverse("my-reservations")) if shortfall else "",
             "history": history,
         },
         status=status,
