@@ -174,15 +174,13 @@ STORAGES = {
     },
 }
 
-# MEDIA: book covers uploaded by authors (issue 17), with their thumbnails (easy-thumbnails)
-# ------------------------------------------------------------------------------
+# MEDIA: book covers uploaded by authors (issue 17) and their thumbnails (easy-thumbnails)
 MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 # WhiteNoise serves MEDIA_ROOT (core.media); false when a proxy serves it (README, Production).
 SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=True)
 THUMBNAIL_BASEDIR = "thumbnails"
-# A thumbnail keeps its cover's format (PNG stays PNG, with its transparency), so its name is
-# known from the cover's name alone: pages never ask the database or the disk for it.
+# A thumbnail keeps its cover's format, so its name follows from the cover's: pages never look it up.
 THUMBNAIL_PRESERVE_EXTENSIONS = True
 THUMBNAIL_ALIASES = {
     "catalog.Book.cover": {

@@ -29,6 +29,7 @@ SERVICE_WRITES: dict[tuple[type, str], Callable[[], object]] = {
     (Book, "search_document"): lambda: "rebuilt by the catalog",
     (Book, "search_vector"): lambda: "'rebuilt':1",  # PostgreSQL's trigger writes it with the document
     (Book, "withdrawn_at"): lambda: NOW,
+    (Book, "cover"): lambda: "covers/1/a-new-cover.png",  # catalog.cover_services
     (Customer, "balance"): lambda: 7_000,
     (Customer, "tier"): lambda: Tier.PREMIUM,
     (Customer, "subscription_ends_at"): lambda: NOW + timedelta(days=90),
