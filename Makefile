@@ -8,7 +8,7 @@
 #   make bench  benchmarks on production settings with 100k books (bench/run.sh): table + bench/results.json
 #   make race   admin saves racing reserves/returns and wallet charges (issue 13, R9 R19 R27), 25s each; RACE_ARGS
 #   make probe  the attacks of issue 14 replayed on gunicorn, production settings: which defences held; PROBE_ARGS
-#   make screenshots  PNGs of the main pages on the demo data into docs/screenshots/ (chromium)
+#   make screenshots  PNGs of the main pages in Persian and English on the demo data into docs/screenshots/
 #   make clean  remove var/ and caches (keeps .venv); make distclean also removes .venv
 #
 # Variables: PYTHON (python3), PORT (8000) for run; PYTEST_WORKERS (2) and PYTEST_ARGS for test,

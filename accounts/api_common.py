@@ -59,7 +59,7 @@ class UserOutput(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "email", "phone", "role", "first_name", "last_name"]
+        fields = ["id", "username", "email", "phone", "role", "first_name", "last_name", "language"]
 
     def to_representation(self, user):
         data = super().to_representation(user)

@@ -273,15 +273,15 @@ def set_user_active(*, user: User, active: bool, now: datetime | None = None) ->
 
 @transaction.atomic
 def update_user(*, user: User, **fields) -> User:
-    """Change a user's own names; role and money are not among the fields (R23).
+    """Change a user's own names and language (R23, R40); role and money are not among the fields.
 
     The phone and the e-mail change only through start_contact_change and
     confirm_contact_change (issue 14, item 4). Only the fields given are written: `user`
     was read without a lock, and a full save would also write what it read of the rest (R27).
     """
-    if changed := set_fields(user, fields, allowed={"first_name", "last_name"}):
+    if changed := set_fields(user, fields, allowed={"first_name", "last_name", "language"}):
         user.save(update_fields=changed)
-        if hasattr(user, "author"):
+        if {"first_name", "last_name"} & set(changed) and hasattr(user, "author"):
             user.author.books.refresh_search_documents()  # authors' names are searchable
     return user
 

@@ -3,6 +3,7 @@
 One class per operation; an admin lists and reads users too.
 """
 
+from django.conf import settings
 from django.db import IntegrityError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -28,9 +29,34 @@ CONTACT_CHANGE_ONLY = (
 # --- Users ------------------------------------------------------------------------
 
 
+class UserInput(StrictInputSerializer):
+    """Names and the language only: the phone and e-mail change with the password and a code (issue 14, item 4)."""
+
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    # R40: "" goes back to following the browser's Accept-Language.
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False, allow_blank=True)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and (contact := sorted({"phone", "email"} & set(data))):
+            raise exceptions.ValidationError({name: [CONTACT_CHANGE_ONLY] for name in contact})
+        return super().to_internal_value(data)
+
+
 class MeApi(APIView):
     @extend_schema(summary="The logged-in user with its profile", responses={200: UserOutput, **error_responses(401)})
     def get(self, request):
+        return Response(UserOutput(request.user).data)
+
+    @extend_schema(
+        summary="Change your own names or language (R23, R40)",
+        request=UserInput,
+        responses={200: UserOutput, **error_responses(400, 401)},
+    )
+    def patch(self, request):
+        data = UserInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.update_user(user=request.user, **data.validated_data)
         return Response(UserOutput(request.user).data)
 
 
@@ -47,16 +73,7 @@ class UserListApi(ListAPIView):
 class UserDetailApi(APIView):
     permission_classes = [IsAuthenticated, IsSelfOrAdminReading]
 
-    class InputSerializer(StrictInputSerializer):
-        """Names only: the phone and e-mail change with the password and a code (issue 14, item 4)."""
-
-        first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-        last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-
-        def to_internal_value(self, data):
-            if isinstance(data, dict) and (contact := sorted({"phone", "email"} & set(data))):
-                raise exceptions.ValidationError({name: [CONTACT_CHANGE_ONLY] for name in contact})
-            return super().to_internal_value(data)
+    InputSerializer = UserInput
 
     def get_object(self, pk: int) -> User:
         user = get_object_or_404(User.objects.select_related("customer", "author__city"), pk=pk)
@@ -68,7 +85,7 @@ class UserDetailApi(APIView):
         return Response(UserOutput(self.get_object(pk)).data)
 
     @extend_schema(
-        summary="Change your own names (never the role, R23; the phone and e-mail: contact-change/)",
+        summary="Change your own names or language (never the role, R23; the phone and e-mail: contact-change/)",
         description="`phone` and `email` are refused with 400: they change through "
         "`POST users/{id}/contact-change/` (your password) and then `…/confirm/` (a code).",
         request=InputSerializer,

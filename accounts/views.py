@@ -18,6 +18,7 @@ Decisions where SPEC is silent:
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.core.exceptions import ValidationError
@@ -29,6 +30,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 from django_otp import login as otp_login
 
 from core.exceptions import DomainError
@@ -334,3 +336,19 @@ def notifications_view(request: HttpRequest) -> HttpResponse:
     if unread:
         Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
     return render(request, "accounts/notifications.html", {"page": page, "notifications": notifications})
+
+
+@require_POST
+def language_view(request: HttpRequest) -> HttpResponse:
+    """The language switcher on every page (R40): Django's set_language, remembered on the user too.
+
+    It sets the language cookie and goes back to ``next`` (the page it was pressed on); a
+    logged-in user's choice is also stored, so it follows them to every device.
+    """
+    language = request.POST.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        # Django's set_language would store any language it has a catalog for.
+        return redirect(safe_next(request, request.POST.get("next", request.GET.get("next"))))
+    if request.user.is_authenticated:
+        services.update_user(user=request.user, language=language)
+    return set_language(request)

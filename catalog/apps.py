@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
 from django.db.models.signals import post_save, pre_save
+from django.utils.translation import gettext_lazy
 from easy_thumbnails import signal_handlers
 
 from .collation import register_sqlite_collation
@@ -8,6 +9,7 @@ from .collation import register_sqlite_collation
 
 class CatalogConfig(AppConfig):
     name = "catalog"
+    verbose_name = gettext_lazy("Catalog")
 
     def ready(self) -> None:
         # SQLite learns the title collation that PostgreSQL has from ICU (catalog.collation).

@@ -118,6 +118,8 @@ class Genre(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = gettext_lazy("genre")
+        verbose_name_plural = gettext_lazy("genres")
 
     def __str__(self) -> str:
         return self.name
@@ -194,6 +196,8 @@ class Book(ServiceOwnedFields):
 
     class Meta:
         ordering = ["title", "id"]
+        verbose_name = gettext_lazy("book")
+        verbose_name_plural = gettext_lazy("books")
         constraints = [
             models.CheckConstraint(condition=Q(units__gte=0), name="book_units_not_negative"),
             models.CheckConstraint(condition=Q(price__gte=0), name="book_price_not_negative"),

@@ -125,6 +125,8 @@ class Reservation(models.Model):
 
     class Meta:
         ordering = ["-requested_at", "-id"]
+        verbose_name = gettext_lazy("reservation")
+        verbose_name_plural = gettext_lazy("reservations")
         constraints = [
             models.UniqueConstraint(
                 fields=["customer", "book"],

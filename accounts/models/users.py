@@ -3,6 +3,7 @@
 import unicodedata
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -99,6 +100,8 @@ class User(ServiceOwnedFields, AbstractUser):
     email = models.EmailField("email address", unique=True)
     phone = models.CharField(max_length=16, unique=True, validators=[phone_validator])
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CUSTOMER)
+    # R40: the language the user chose with the switcher or `PATCH me/`; "" follows the browser.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True, default="")
     # R24: every token issued at or before this instant is refused.
     tokens_revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
 

@@ -98,3 +98,19 @@ def assert_accessible_basics(page) -> None:
     assert page.locator("h1").count() == 1, f"{page.url}: expected one <h1>"
     assert_fields_labelled(page)
     assert_images_have_alt(page)
+
+
+def log_in_in_any_language(page, base_url: str, capfd, username: str, password: str) -> None:
+    """Both login steps by the fields' ids, so the page may speak Persian or English (R40)."""
+    capfd.readouterr()
+    page.goto(f"{base_url}/accounts/login/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(password)
+    page.locator("#id_password").press("Enter")
+    page.locator("#id_code").wait_for()
+    codes = re.findall(r"SMS to \+\d+: \D*(\d{6})", capfd.readouterr().out)
+    assert codes, "the console SMS backend printed no code"
+    page.locator("#id_code").fill(codes[-1])
+    page.locator("#id_code").press("Enter")
+    page.wait_for_url(lambda url: "/accounts/login" not in url, timeout=10_000)
+    page.wait_for_load_state()
