@@ -7,7 +7,6 @@ Implements R40.
 """
 
 import pytest
-from django.utils import translation
 
 from accounts.models import Tier
 from accounts.tests.conftest import text_of
@@ -16,13 +15,6 @@ from reservations.services import reserve
 pytestmark = pytest.mark.django_db
 
 FA = {"HTTP_ACCEPT_LANGUAGE": "fa"}
-
-
-@pytest.fixture(autouse=True)
-def back_to_the_suites_language():
-    """A request leaves its language active in the thread: later tests must not inherit Persian."""
-    yield
-    translation.deactivate()
 
 
 def test_the_catalog_list_speaks_persian_with_persian_digits(client, make_book, make_customer, now):

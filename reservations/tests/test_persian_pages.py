@@ -24,13 +24,6 @@ pytestmark = pytest.mark.django_db
 FA = {"HTTP_ACCEPT_LANGUAGE": "fa"}
 
 
-@pytest.fixture(autouse=True)
-def back_to_the_suites_language():
-    """A request leaves its language active in the thread: later tests must not inherit Persian."""
-    yield
-    translation.deactivate()
-
-
 def jalali(moment) -> str:
     with translation.override("fa"):
         return local_time(moment)
