@@ -1,6 +1,6 @@
 """Book covers: what an upload must be, where it is kept, its thumbnails, and the placeholder.
 
-An author (or an admin) uploads a cover for a book: a JPEG, PNG or WebP image of at most
+An author uploads a cover for a book: a JPEG, PNG or WebP image of at most
 ``MAX_COVER_BYTES`` and ``MAX_COVER_SIDE`` pixels a side, checked by Pillow opening it
 (its name and declared type are not trusted). It is stored under
 ``MEDIA_ROOT/covers/<book id>/`` with a random name, and its two thumbnails (the
@@ -35,6 +35,10 @@ def cover_path(book, filename: str) -> str:
     return f"covers/{book.pk}/{uuid.uuid4().hex}.{extension}"
 
 
+def not_an_image() -> ValidationError:
+    return ValidationError(gettext_lazy("The cover must be a JPEG, PNG or WebP image."), code="cover_not_an_image")
+
+
 def validate_cover(upload) -> None:
     """Refuse what is not a JPEG, PNG or WebP image of a sane size (the file is opened, not its name trusted)."""
     if upload.size > MAX_COVER_BYTES:
@@ -49,13 +53,11 @@ def validate_cover(upload) -> None:
             image_format, (width, height) = image.format, image.size
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
-        raise ValidationError(
-            gettext_lazy("The cover must be a JPEG, PNG or WebP image."), code="cover_not_an_image"
-        ) from error
+        raise not_an_image() from error
     finally:
         upload.seek(0)
     if image_format not in COVER_FORMATS:
-        raise ValidationError(gettext_lazy("The cover must be a JPEG, PNG or WebP image."), code="cover_not_an_image")
+        raise not_an_image()
     if max(width, height) > MAX_COVER_SIDE:
         raise ValidationError(
             gettext_lazy("The cover is too big: at most %(side)s pixels a side."),

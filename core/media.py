@@ -23,12 +23,11 @@ class MediaFilesMiddleware(WhiteNoiseMiddleware):
         self.get_response = get_response
         WhiteNoise.__init__(self, application=None, autorefresh=True, max_age=60 * 60)
         self.use_finders = False
-        self.static_prefix = settings.MEDIA_URL
-        self.media_prefix = settings.MEDIA_URL
+        self.static_prefix = settings.MEDIA_URL  # the one prefix this instance serves
         Path(settings.MEDIA_ROOT).mkdir(parents=True, exist_ok=True)
         self.add_files(str(settings.MEDIA_ROOT), prefix=settings.MEDIA_URL)
 
     def __call__(self, request):
-        if request.path_info.startswith(self.media_prefix) and (found := self.find_file(request.path_info)):
+        if request.path_info.startswith(self.static_prefix) and (found := self.find_file(request.path_info)):
             return self.serve(found, request)
         return self.get_response(request)

@@ -69,7 +69,7 @@ def _render_reservations(request: HttpRequest, customer: Customer, *, status: in
     active = sorted((r for r in live if r.status == Status.ACTIVE), key=lambda r: (r.ends_at, r.pk))
     queued = sorted((r for r in live if r.status == Status.QUEUED), key=lambda r: (r.requested_at, r.pk))
     places = queue_places(queued, now)
-    costs = queued_costs(customer, now) if queued else []  # what each costs at promotion (issue 17)
+    costs = queued_costs(customer, now, queued=queued) if queued else []  # the price at promotion (issue 17)
     cost_of = {cost.reservation.pk: cost for cost in costs}
     shortfall = uncovered_total(costs, customer.balance)
     queue_rows = []

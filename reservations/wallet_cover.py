@@ -25,17 +25,26 @@ class QueuedCost:
     covered: bool  # the wallet holds enough for it after the entries before it
 
 
-def queued_costs(customer: Customer, now: datetime, *, balance: int | None = None, paying: int = 0) -> list[QueuedCost]:
+def queued_costs(
+    customer: Customer,
+    now: datetime,
+    *,
+    balance: int | None = None,
+    paying: int = 0,
+    queued: list[Reservation] | None = None,
+) -> list[QueuedCost]:
     """The customer's queued reservations with their price at promotion and whether ``balance`` covers them.
 
     ``balance`` defaults to the wallet now; ``paying`` is a payment about to be made (it
-    counts as paid in R7 and is not in ``balance``'s default).
+    counts as paid in R7 and is not in ``balance``'s default). ``queued``: the customer's
+    queued reservations in the order asked, when the caller has read them already.
     """
-    queued = list(
-        Reservation.objects.filter(customer=customer, status=Status.QUEUED)
-        .select_related("book")
-        .order_by("requested_at", "pk")
-    )
+    if queued is None:
+        queued = list(
+            Reservation.objects.filter(customer=customer, status=Status.QUEUED)
+            .select_related("book")
+            .order_by("requested_at", "pk")
+        )
     if not queued:
         return []
     now_history = history_of(customer, now)
