@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from core.exceptions import DomainError
 from core.formatting import number, toman
@@ -14,13 +14,10 @@ from core.formatting import number, toman
 from . import contact_change, services
 from .models import Author, City, ContactChange, Customer, Notification, SmsDevice, Tier, User
 
-# The tiers as people read them, in the page's language: the words of Tier's labels.
-TIER_NAMES = {Tier.FREE: gettext_lazy("Free"), Tier.PLUS: gettext_lazy("Plus"), Tier.PREMIUM: gettext_lazy("Premium")}
-
 
 def tier_name(tier: str) -> str:
-    """Free, Plus or Premium (رایگان، پلاس، پریمیوم) for a tier's stored value."""
-    return str(TIER_NAMES.get(tier, tier))
+    """Free, Plus or Premium (رایگان، پلاس، پریمیوم) for a tier's stored value: its label, in the page's language."""
+    return str(Tier(tier).label) if tier in Tier.values else tier
 
 
 @admin.register(User)
@@ -59,11 +56,16 @@ class UserAdmin(DjangoUserAdmin):
                 services.revoke_tokens(user=user)
                 revoked += 1
             except DomainError as error:
-                self.message_user(request, f"{user.username}: {error.message}", messages.ERROR)
+                self.message_user(
+                    request,
+                    _("%(username)s: %(error)s") % {"username": user.username, "error": error.message},
+                    messages.ERROR,
+                )
         if revoked:
-            self.message_user(
-                request, _("Revoked the tokens of %(count)s user(s).") % {"count": revoked}, messages.SUCCESS
-            )
+            done = ngettext(
+                "Revoked the tokens of %(count)s user.", "Revoked the tokens of %(count)s users.", revoked
+            ) % {"count": number(revoked)}
+            self.message_user(request, done, messages.SUCCESS)
 
 
 @admin.register(Customer)

@@ -6,6 +6,7 @@ this request's uniqueness check and its write; that answers 400 ``invalid`` with
 """
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
@@ -14,7 +15,8 @@ from core.api import ErrorSerializer, RateLimitedErrorSerializer, ValidationErro
 from .models import Author, Customer, Role, User
 
 ERROR_BODIES = {400: ValidationErrorSerializer, 429: RateLimitedErrorSerializer}
-JUST_TAKEN = "This {} was just taken. Try another."
+SIGNUP_JUST_TAKEN = gettext_lazy("This username, email or phone number was just taken. Try another.")
+CONTACT_JUST_TAKEN = gettext_lazy("This e-mail address or phone number was just taken. Try another.")
 
 
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:

@@ -7,6 +7,7 @@ Sign-up and login: `SignupApi`, `LoginApi`, `VerifyOtpApi`; tokens: `RefreshApi`
 
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
@@ -16,7 +17,7 @@ from rest_framework.views import APIView
 from core.api import ErrorSerializer, StrictInputSerializer
 
 from . import services
-from .api_common import JUST_TAKEN, UserOutput, error_responses
+from .api_common import SIGNUP_JUST_TAKEN, UserOutput, error_responses
 from .models import Role, User
 from .permissions import IsAdmin
 from .throttles import CODE_THROTTLES, LOGIN_THROTTLES, SIGNUP_THROTTLES
@@ -48,9 +49,7 @@ class SignupApi(APIView):
             with transaction.atomic():
                 user = services.register_user(**data.validated_data)
         except IntegrityError:  # a twin signup won the race for the same name, email or phone
-            raise exceptions.ValidationError(
-                {"non_field_errors": [JUST_TAKEN.format("username, email or phone number")]}
-            ) from None
+            raise exceptions.ValidationError({"non_field_errors": [SIGNUP_JUST_TAKEN]}) from None
         return Response(UserOutput(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -90,7 +89,7 @@ class VerifyOtpApi(APIView):
 
     class InputSerializer(StrictInputSerializer):
         challenge = serializers.CharField(max_length=64)
-        code = serializers.RegexField(r"^\d{6}$", error_messages={"invalid": "The code is 6 digits."})
+        code = serializers.RegexField(r"^\d{6}$", error_messages={"invalid": gettext_lazy("The code is 6 digits.")})
 
     class OutputSerializer(serializers.Serializer):
         access = serializers.CharField()

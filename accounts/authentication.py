@@ -1,6 +1,7 @@
 """JWT authentication that honours an admin's revocation (R22, R24)."""
 
 from django.db.models import Exists, QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
@@ -71,19 +72,19 @@ class RevocableJWTAuthentication(JWTAuthentication):
         try:
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as error:
-            raise InvalidToken("Token contained no recognizable user identification") from error
+            raise InvalidToken(_("Token contained no recognizable user identification")) from error
         try:
             user_id = int(user_id)
         except (TypeError, ValueError) as error:
-            raise InvalidToken("Token contained no recognizable user identification") from error
+            raise InvalidToken(_("Token contained no recognizable user identification")) from error
         family = validated_token.get(FAMILY_CLAIM)
         user = USER_IN_LOGIN_QUERY.first(pk=user_id, family=str(family)) if family else USER_QUERY.first(pk=user_id)
         if user is None:
-            raise AuthenticationFailed("User not found", code="user_not_found")
+            raise AuthenticationFailed(_("User not found"), code="user_not_found")
         if api_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
-            raise AuthenticationFailed("User is inactive", code="user_inactive")
+            raise AuthenticationFailed(_("User is inactive"), code="user_inactive")
         if issued_before_cutoff(user, validated_token) or getattr(user, "login_ended", False):
-            raise AuthenticationFailed("This token was revoked.", code="token_revoked")
+            raise AuthenticationFailed(_("This token was revoked."), code="token_revoked")
         return user
 
 

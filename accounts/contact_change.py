@@ -11,8 +11,13 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from core.formatting import number
 
 from .exceptions import ContactChangeExpired, ContactChangeNotFound, TooManyRequests, WrongContactCode
+from .languages import speaking_to
 from .models import ContactChange, User, masked_email, masked_phone
 from .rate_limits import RateLimited, otp_codes
 from .services import check_current_password
@@ -47,7 +52,7 @@ def start_contact_change(
     """
     now = now or timezone.now()
     if (phone is None) == (email is None):
-        raise ValidationError("Give either a new phone number or a new e-mail address.", code="one_contact")
+        raise ValidationError(_("Give either a new phone number or a new e-mail address."), code="one_contact")
     field, value = (ContactChange.Field.PHONE, phone) if phone is not None else (ContactChange.Field.EMAIL, email)
     check_current_password(user=user, password=password, field="password")
     subject = str(user.pk)
@@ -61,24 +66,40 @@ def start_contact_change(
         ContactChange.objects.filter(user=locked, confirmed_at__isnull=True).delete()
         change = ContactChange(user=locked, field=field, new_value=value)
         code = change.issue(now=now)
-    minutes = int(ContactChange.LIFETIME.total_seconds()) // 60
-    if field == ContactChange.Field.PHONE:
-        destination = value
-        message = (
-            f"Your Bookstore code is {code}. It makes this number your account's phone and expires in "
-            f"{minutes} minutes. If you did not ask for this, ignore this message."
-        )
-    else:
-        destination = locked.phone
-        message = (
-            f"Your Bookstore code is {code}. It makes {masked_email(value)} your e-mail address and expires in "
-            f"{minutes} minutes. If you did not ask for this, someone knows your password: change it."
-        )
+    destination = value if field == ContactChange.Field.PHONE else locked.phone
+    with speaking_to(locked):
+        message = contact_code_message(field=field, code=code, new_value=value)
     # Sent after the commit: the code must exist before anyone can type it.
     send_sms(phone=destination, message=message)
     return ContactChallenge(
         change=change, sent_to=masked_phone(destination), expires_in=int(ContactChange.LIFETIME.total_seconds())
     )
+
+
+def contact_code_message(*, field: str, code: str, new_value: str) -> str:
+    """The SMS carrying a change's code, in the active language; the code's digits stay Latin to copy."""
+    minutes = int(ContactChange.LIFETIME.total_seconds()) // 60
+    if field == ContactChange.Field.PHONE:
+        text = ngettext(
+            "Your Bookstore code is %(code)s. It makes this number your account's phone and expires in "
+            "%(minutes)s minute. If you did not ask for this, ignore this message.",
+            "Your Bookstore code is %(code)s. It makes this number your account's phone and expires in "
+            "%(minutes)s minutes. If you did not ask for this, ignore this message.",
+            minutes,
+        )
+    else:
+        text = ngettext(
+            "Your Bookstore code is %(code)s. It makes %(email)s your e-mail address and expires in "
+            "%(minutes)s minute. If you did not ask for this, someone knows your password: change it.",
+            "Your Bookstore code is %(code)s. It makes %(email)s your e-mail address and expires in "
+            "%(minutes)s minutes. If you did not ask for this, someone knows your password: change it.",
+            minutes,
+        )
+    # The code goes in as it is, never through number(): Persian digits would not paste into the form.
+    params = {"code": code, "minutes": number(minutes)}
+    if field != ContactChange.Field.PHONE:
+        params["email"] = masked_email(new_value)
+    return text % params
 
 
 def contact_changed(*, user: User, field: str, old_phone: str, now: datetime | None = None) -> None:
@@ -90,10 +111,15 @@ def contact_changed(*, user: User, field: str, old_phone: str, now: datetime | N
     """
     if field == ContactChange.Field.PHONE:
         user.cut_off_tokens(now or timezone.now())
-        what = f"phone number was changed to {masked_phone(user.phone)}"
-    else:
-        what = f"e-mail address was changed to {masked_email(user.email)}"
-    message = f"Your Bookstore {what}. If this wasn't you, contact us at once."
+    with speaking_to(user):
+        if field == ContactChange.Field.PHONE:
+            message = _("Your Bookstore phone number was changed to %(phone)s. If this wasn't you, contact us at once.")
+            message %= {"phone": masked_phone(user.phone)}
+        else:
+            message = _(
+                "Your Bookstore e-mail address was changed to %(email)s. If this wasn't you, contact us at once."
+            )
+            message %= {"email": masked_email(user.email)}
     # Robust: the change stands even if the SMS backend fails after the commit.
     transaction.on_commit(lambda: send_sms(phone=old_phone, message=message), robust=True)
 
@@ -127,5 +153,5 @@ def confirm_contact_change(*, user: User, change_id, code: str, now: datetime | 
             return locked
         attempts_left = change.attempts_left
     if attempts_left == 0:
-        raise ContactChangeExpired("That was the last try: this code no longer works. Start the change again.")
+        raise ContactChangeExpired(_("That was the last try: this code no longer works. Start the change again."))
     raise WrongContactCode(attempts_left=attempts_left)

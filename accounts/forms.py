@@ -5,6 +5,8 @@ import re
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import City, Role, User
 
@@ -12,17 +14,23 @@ SEPARATORS = re.compile(r"[\s\-().]")
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username"}))
+    username = forms.CharField(
+        label=gettext_lazy("Username"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username"})
+    )
     password = forms.CharField(
-        max_length=128, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=gettext_lazy("Password"),
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 
 class CodeForm(forms.Form):
     code = forms.RegexField(
+        label=gettext_lazy("Code"),
         regex=r"^\d{6}$",
         max_length=6,
-        error_messages={"invalid": "The code is 6 digits."},
+        error_messages={"invalid": gettext_lazy("The code is 6 digits.")},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
 
@@ -39,21 +47,25 @@ class SignupForm(forms.ModelForm):
     """
 
     role = forms.ChoiceField(
-        label="I am signing up as",
-        choices=[(Role.CUSTOMER, "A reader (customer)"), (Role.AUTHOR, "An author")],
+        label=gettext_lazy("I am signing up as"),
+        choices=[(Role.CUSTOMER, gettext_lazy("A reader (customer)")), (Role.AUTHOR, gettext_lazy("An author"))],
         initial=Role.CUSTOMER,
         widget=forms.RadioSelect,
     )
     phone = forms.CharField(
+        label=gettext_lazy("Phone"),
         max_length=24,
-        help_text="International form, such as +989121234567. Your login codes are sent here.",
+        help_text=gettext_lazy("International form, such as +989121234567. Your login codes are sent here."),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "dir": "ltr"}),
     )
     password = forms.CharField(
-        max_length=128, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=gettext_lazy("Password"),
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password_again = forms.CharField(
-        label="Password again",
+        label=gettext_lazy("Password again"),
         max_length=128,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -74,7 +86,7 @@ class SignupForm(forms.ModelForm):
         data = super().clean()
         password = data.get("password")
         if password and data.get("password_again") and password != data["password_again"]:
-            self.add_error("password_again", "The two passwords differ.")
+            self.add_error("password_again", _("The two passwords differ."))
         elif password:
             candidate = User(username=data.get("username", ""), email=data.get("email", ""))
             try:
@@ -91,29 +103,35 @@ class SignupForm(forms.ModelForm):
 class ContactForm(forms.Form):
     """A user's own names (accounts.services.update_user); the phone and e-mail: ContactChangeForm."""
 
-    first_name = forms.CharField(max_length=150, required=False, widget=forms.TextInput(attrs={"dir": "auto"}))
-    last_name = forms.CharField(max_length=150, required=False, widget=forms.TextInput(attrs={"dir": "auto"}))
+    first_name = forms.CharField(
+        label=gettext_lazy("First name"), max_length=150, required=False, widget=forms.TextInput(attrs={"dir": "auto"})
+    )
+    last_name = forms.CharField(
+        label=gettext_lazy("Last name"), max_length=150, required=False, widget=forms.TextInput(attrs={"dir": "auto"})
+    )
 
 
 class ContactChangeForm(forms.Form):
     """A new phone or e-mail and the current password (accounts.contact_change.start_contact_change)."""
 
     phone = forms.CharField(
-        label="New phone number",
+        label=gettext_lazy("New phone number"),
         max_length=24,
         required=False,
-        help_text="International form, such as +989121234567. We text a code to it; login codes go there after.",
+        help_text=gettext_lazy(
+            "International form, such as +989121234567. We text a code to it; login codes go there after."
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "dir": "ltr"}),
     )
     email = forms.EmailField(
-        label="New e-mail address",
+        label=gettext_lazy("New e-mail address"),
         max_length=254,
         required=False,
-        help_text="We text a code to your current phone to confirm it.",
+        help_text=gettext_lazy("We text a code to your current phone to confirm it."),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "dir": "ltr"}),
     )
     password = forms.CharField(
-        label="Your current password",
+        label=gettext_lazy("Your current password"),
         max_length=128,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
@@ -126,7 +144,7 @@ class ContactChangeForm(forms.Form):
         data = super().clean()
         given = bool(data.get("phone")) + bool(data.get("email"))
         if given != 1 and not (self.has_error("phone") or self.has_error("email")):
-            raise ValidationError("Give either a new phone number or a new e-mail address.", code="one_contact")
+            raise ValidationError(_("Give either a new phone number or a new e-mail address."), code="one_contact")
         return data
 
     def change(self) -> dict:
@@ -143,19 +161,19 @@ class PasswordChangeForm(forms.Form):
     """The current password and a new one twice (accounts.services.change_password)."""
 
     old_password = forms.CharField(
-        label="Your current password",
+        label=gettext_lazy("Your current password"),
         max_length=128,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     new_password = forms.CharField(
-        label="New password",
+        label=gettext_lazy("New password"),
         max_length=128,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     new_password_again = forms.CharField(
-        label="New password again",
+        label=gettext_lazy("New password again"),
         max_length=128,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -164,7 +182,7 @@ class PasswordChangeForm(forms.Form):
     def clean(self) -> dict:
         data = super().clean()
         if data.get("new_password") and data.get("new_password_again") not in (None, data["new_password"]):
-            self.add_error("new_password_again", "The two new passwords differ.")
+            self.add_error("new_password_again", _("The two new passwords differ."))
         return data
 
     def change(self) -> dict:
@@ -175,18 +193,29 @@ class PasswordChangeForm(forms.Form):
 class AuthorProfileForm(forms.Form):
     """An author's own profile (accounts.services.update_author)."""
 
-    city = forms.ModelChoiceField(queryset=City.objects.order_by("name"), required=False, empty_label="—")
+    city = forms.ModelChoiceField(
+        label=gettext_lazy("City"), queryset=City.objects.order_by("name"), required=False, empty_label="—"
+    )
     goodreads_link = forms.URLField(
-        label="Goodreads link", max_length=200, required=False, assume_scheme="https", widget=forms.URLInput()
+        label=gettext_lazy("Goodreads link"),
+        max_length=200,
+        required=False,
+        assume_scheme="https",
+        widget=forms.URLInput(),
     )
     bank_account_number = forms.CharField(
-        label="Bank account number",
+        label=gettext_lazy("Bank account number"),
         max_length=34,
         required=False,
-        help_text="8 to 34 capital letters and digits, such as an IBAN. Only you and the admins see it.",
+        help_text=gettext_lazy("8 to 34 capital letters and digits, such as an IBAN. Only you and the admins see it."),
         widget=forms.TextInput(attrs={"dir": "ltr"}),
     )
-    bio = forms.CharField(max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 5, "dir": "auto"}))
+    bio = forms.CharField(
+        label=gettext_lazy("Bio"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "dir": "auto"}),
+    )
 
     def clean_bank_account_number(self) -> str:
         return strip_separators(self.cleaned_data["bank_account_number"]).upper()
@@ -196,7 +225,9 @@ class AutoRenewForm(forms.Form):
     """Auto-renew of a customer's subscription (R20)."""
 
     auto_renew = forms.BooleanField(
-        label="Renew my subscription automatically",
+        label=gettext_lazy("Renew my subscription automatically"),
         required=False,
-        help_text="When it ends, one more month is paid from the wallet if it can pay; else you go back to Free.",
+        help_text=gettext_lazy(
+            "When it ends, one more month is paid from the wallet if it can pay; else you go back to Free."
+        ),
     )

@@ -1,5 +1,6 @@
 """Who may do what (R22, R23): permission classes shared by the API and the pages."""
 
+from django.utils.translation import gettext_lazy
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from .models import Role
@@ -23,21 +24,21 @@ def owner_of(obj):
 
 
 class IsAdmin(BasePermission):
-    message = "Only admins may do this."
+    message = gettext_lazy("Only admins may do this.")
 
     def has_permission(self, request, view) -> bool:
         return is_admin(request.user)
 
 
 class IsCustomer(BasePermission):
-    message = "Only customers may do this."
+    message = gettext_lazy("Only customers may do this.")
 
     def has_permission(self, request, view) -> bool:
         return is_customer(request.user)
 
 
 class IsAuthorOrAdmin(BasePermission):
-    message = "Only authors and admins may do this."
+    message = gettext_lazy("Only authors and admins may do this.")
 
     def has_permission(self, request, view) -> bool:
         return is_author(request.user) or is_admin(request.user)
@@ -46,7 +47,7 @@ class IsAuthorOrAdmin(BasePermission):
 class IsSelf(BasePermission):
     """A user's own data, and their profiles, change only by that user (R23). Implements R23."""
 
-    message = "You may change only your own data."
+    message = gettext_lazy("You may change only your own data.")
 
     def has_object_permission(self, request, view, obj) -> bool:
         return owner_of(obj) == request.user
@@ -55,7 +56,7 @@ class IsSelf(BasePermission):
 class IsSelfOrAdminReading(BasePermission):
     """The owner may read and change; an admin may read (R23)."""
 
-    message = "You may see only your own data."
+    message = gettext_lazy("You may see only your own data.")
 
     def has_object_permission(self, request, view, obj) -> bool:
         if owner_of(obj) == request.user:
@@ -70,7 +71,7 @@ def is_book_author(user, book) -> bool:
 class IsBookAuthorOrAdmin(BasePermission):
     """A book changes only by its authors, or an admin (R23). Implements R23."""
 
-    message = "Only this book's authors may change it."
+    message = gettext_lazy("Only this book's authors may change it.")
 
     def has_object_permission(self, request, view, obj) -> bool:
         if request.method in SAFE_METHODS:

@@ -1,6 +1,7 @@
 """The customer and author profiles over REST (R23). One class per operation."""
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
@@ -102,7 +103,7 @@ class AuthorDetailApi(APIView):
             self.permission_denied(request)
         author = self.get_object(pk)
         if not IsSelf().has_object_permission(request, self, author):
-            self.permission_denied(request, message="You may change only your own profile.")
+            self.permission_denied(request, message=_("You may change only your own profile."))
         data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         services.update_author(author=author, **data.validated_data)

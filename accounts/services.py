@@ -14,11 +14,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from core.formatting import number
 from core.updates import set_fields
 
 from .authentication import FAMILY_CLAIM, REVOCATION_CLAIM, issued_before_cutoff, revocation_stamp
@@ -33,6 +36,7 @@ from .exceptions import (
     TooManyPasswordTries,
     TooManyRequests,
 )
+from .languages import speaking_to
 from .models import Author, Customer, Notification, RefreshFamily, Role, SmsDevice, User, masked_phone
 from .rate_limits import RateLimited, current_password_tries, otp_codes
 from .sms import send_sms
@@ -95,9 +99,23 @@ def start_login(*, username: str, password: str, now: datetime | None = None) ->
             user=user, defaults={"name": "SMS", "confirmed": True}
         )
         code = device.issue(now=now)
+    with speaking_to(user):
+        message = login_code_message(code)
     # Sent after the commit: the code must exist before anyone can type it.
-    send_sms(phone=user.phone, message=f"Your Bookstore code is {code}. It expires in 2 minutes.")
+    send_sms(phone=user.phone, message=message)
     return LoginChallenge(challenge=device.challenge, expires_in=int(SmsDevice.LIFETIME.total_seconds()))
+
+
+def login_code_message(code: str) -> str:
+    """The SMS carrying a login code (R21), in the active language; the code's digits stay Latin to copy."""
+    minutes = int(SmsDevice.LIFETIME.total_seconds()) // 60
+    text = ngettext(
+        "Your Bookstore code is %(code)s. It expires in %(minutes)s minute.",
+        "Your Bookstore code is %(code)s. It expires in %(minutes)s minutes.",
+        minutes,
+    )
+    # The code goes in as it is, never through number(): Persian digits would not paste into the form.
+    return text % {"code": code, "minutes": number(minutes)}
 
 
 @dataclass(frozen=True)
@@ -135,7 +153,7 @@ def verify_login(*, challenge: str, code: str, now: datetime | None = None) -> U
             return device.user
         attempts_left = max(0, SmsDevice.MAX_FAILURES - device.failures) if device.token else 0
     if attempts_left == 0:
-        raise ChallengeExpired("That was the last try: this code no longer works. Log in again.")
+        raise ChallengeExpired(_("That was the last try: this code no longer works. Log in again."))
     raise InvalidCode(attempts_left=attempts_left)
 
 
@@ -178,9 +196,9 @@ def refresh_tokens(*, refresh: str, now: datetime | None = None) -> dict[str, st
     family_id, presented_jti = token.get(FAMILY_CLAIM), token[api_settings.JTI_CLAIM]
     user = User.objects.filter(pk=token.get(api_settings.USER_ID_CLAIM)).first()
     if not family_id:
-        raise InvalidRefreshToken("This refresh token is from before login families: log in again.")
+        raise InvalidRefreshToken(_("This refresh token is from before login families: log in again."))
     if user is None or not user.is_active or issued_before_cutoff(user, token):
-        raise InvalidRefreshToken("This token was revoked.")
+        raise InvalidRefreshToken(_("This token was revoked."))
     token.set_jti()
     token.set_exp(from_time=now)
     token.set_iat(at_time=now)
@@ -194,7 +212,7 @@ def refresh_tokens(*, refresh: str, now: datetime | None = None) -> dict[str, st
     with transaction.atomic():
         family = RefreshFamily.objects.select_for_update().filter(pk=family_id, user=user).first()
         if family is None or family.ended_at is not None:
-            raise InvalidRefreshToken("This login has ended (logged out or revoked): log in again.")
+            raise InvalidRefreshToken(_("This login has ended (logged out or revoked): log in again."))
         family.ended_at, family.end_reason = now, RefreshFamily.EndReason.REUSED
         family.save(update_fields=["ended_at", "end_reason"])
     raise TokenReused()
@@ -225,7 +243,7 @@ def log_out(*, user: User, refresh: str, now: datetime | None = None) -> None:
     """
     token = _read_refresh(refresh)
     if str(token.get(api_settings.USER_ID_CLAIM)) != str(user.pk):
-        raise InvalidRefreshToken("This refresh token belongs to someone else.")
+        raise InvalidRefreshToken(_("This refresh token belongs to someone else."))
     if family_id := token.get(FAMILY_CLAIM):
         RefreshFamily.objects.filter(pk=family_id, user=user, ended_at__isnull=True).update(
             ended_at=now or timezone.now(), end_reason=RefreshFamily.EndReason.LOGOUT
@@ -317,7 +335,7 @@ def check_current_password(*, user: User, password: str, field: str) -> None:
     if not user.check_password(password):
         with suppress(RateLimited):  # full now: the next try is refused
             current_password_tries.hit(subject)
-        raise ValidationError({field: ["This is not your current password."]})
+        raise ValidationError({field: [_("This is not your current password.")]})
 
 
 def change_password(*, user: User, old_password: str, new_password: str) -> None:

@@ -6,6 +6,8 @@ One class per operation; an admin lists and reads users too.
 from django.conf import settings
 from django.db import IntegrityError
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.generics import ListAPIView
@@ -16,11 +18,11 @@ from rest_framework.views import APIView
 from core.api import StrictInputSerializer
 
 from . import contact_change, services
-from .api_common import JUST_TAKEN, UserOutput, error_responses
+from .api_common import CONTACT_JUST_TAKEN, UserOutput, error_responses
 from .models import User
 from .permissions import IsAdmin, IsSelf, IsSelfOrAdminReading
 
-CONTACT_CHANGE_ONLY = (
+CONTACT_CHANGE_ONLY = gettext_lazy(
     "The phone and e-mail change only with your password and a code: POST users/{id}/contact-change/, "
     "then users/{id}/contact-change/confirm/."
 )
@@ -105,7 +107,7 @@ class UserDetailApi(APIView):
     def delete(self, request, pk: int):
         user = self.get_object(pk)
         if user != request.user:
-            self.permission_denied(request, message="You may close only your own account.")
+            self.permission_denied(request, message=_("You may close only your own account."))
         services.close_account(user=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -123,7 +125,7 @@ class ContactChangeStartApi(APIView):
         def validate(self, data):
             if ("phone" in data) == ("email" in data):
                 raise exceptions.ValidationError(
-                    {"non_field_errors": ["Give either a new phone number or a new e-mail address."]}
+                    {"non_field_errors": [_("Give either a new phone number or a new e-mail address.")]}
                 )
             return data
 
@@ -158,7 +160,7 @@ class ContactChangeConfirmApi(APIView):
 
     class InputSerializer(StrictInputSerializer):
         change = serializers.UUIDField(help_text="`change` from step 1.")
-        code = serializers.RegexField(r"^\d{6}$", error_messages={"invalid": "The code is 6 digits."})
+        code = serializers.RegexField(r"^\d{6}$", error_messages={"invalid": gettext_lazy("The code is 6 digits.")})
 
     @extend_schema(
         summary="Change your phone or e-mail, step 2: the code; answers with the changed user",
@@ -179,9 +181,7 @@ class ContactChangeConfirmApi(APIView):
                 user=user, change_id=data.validated_data["change"], code=data.validated_data["code"]
             )
         except IntegrityError:  # the same e-mail or phone saved by someone else a moment ago
-            raise exceptions.ValidationError(
-                {"non_field_errors": [JUST_TAKEN.format("e-mail address or phone number")]}
-            ) from None
+            raise exceptions.ValidationError({"non_field_errors": [CONTACT_JUST_TAKEN]}) from None
         return Response(UserOutput(user).data)
 
 

@@ -19,6 +19,8 @@ one letter (``ي`` and ``ی``) need UTS #39 skeletons and are not caught here.
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 # UTS #39 section 5.2, "highly restrictive": the script sets one name may mix.
 ALLOWED_MIXES = (
@@ -29,6 +31,22 @@ ALLOWED_MIXES = (
 # First words of character names that are not a script's name.
 NAME_WORD_SCRIPTS = {"CJK": "HAN", "IDEOGRAPHIC": "HAN", "MODIFIER": None, "KATAKANA-HIRAGANA": None}
 DIGIT_SCRIPTS = {"": None, "ARABIC-INDIC": "ARABIC", "EXTENDED ARABIC-INDIC": "ARABIC"}
+# The scripts a refusal names, in the page's language (R40); any other is named as Unicode names it.
+SCRIPT_NAMES = {
+    "LATIN": gettext_lazy("Latin"),
+    "ARABIC": gettext_lazy("Arabic"),
+    "CYRILLIC": gettext_lazy("Cyrillic"),
+    "GREEK": gettext_lazy("Greek"),
+    "HEBREW": gettext_lazy("Hebrew"),
+    "ARMENIAN": gettext_lazy("Armenian"),
+    "GEORGIAN": gettext_lazy("Georgian"),
+    "HAN": gettext_lazy("Han"),
+    "HIRAGANA": gettext_lazy("Hiragana"),
+    "KATAKANA": gettext_lazy("Katakana"),
+    "HANGUL": gettext_lazy("Hangul"),
+    "DEVANAGARI": gettext_lazy("Devanagari"),
+    "THAI": gettext_lazy("Thai"),
+}
 
 
 def script_of(character: str) -> str | None:
@@ -58,15 +76,18 @@ def validate_one_script(value: str) -> None:
     text = unicodedata.normalize("NFKC", value)
     scripts = scripts_of(text)
     if len(scripts) > 1 and not any(scripts <= allowed for allowed in ALLOWED_MIXES):
-        names = " and ".join(sorted(script.title() for script in scripts))
+        # In the order of the Unicode names, as before: the English text stays as it was.
+        names = _(" and ").join(str(SCRIPT_NAMES.get(script, script.title())) for script in sorted(scripts))
         raise ValidationError(
-            "Write the username in one script: it mixes %(scripts)s characters, which can make it look "
-            "like someone else's.",
+            _(
+                "Write the username in one script: it mixes %(scripts)s characters, which can make it look "
+                "like someone else's."
+            ),
             code="mixed_script",
             params={"scripts": names},
         )
     zeros = {ord(character) - unicodedata.decimal(character) for character in text if character.isdecimal()}
     if len(zeros) > 1:
         raise ValidationError(
-            "Use one kind of digits: this username mixes digits of two numbering systems.", code="mixed_digits"
+            _("Use one kind of digits: this username mixes digits of two numbering systems."), code="mixed_digits"
         )

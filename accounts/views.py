@@ -29,11 +29,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 from django_otp import login as otp_login
 
 from core.exceptions import DomainError
+from core.formatting import number
 from core.pages import add_validation_errors, login_required_page, safe_next, with_retry_after
 
 from . import contact_change, services
@@ -69,7 +72,15 @@ def throttled_post(request: HttpRequest, form: Form, throttles: list) -> int | N
         return None
     wait = refused_for(request, throttles)
     if wait is not None:
-        form.add_error(None, f"Too many tries from here. Try again in {wait} seconds.")
+        form.add_error(
+            None,
+            ngettext(
+                "Too many tries from here. Try again in %(seconds)s second.",
+                "Too many tries from here. Try again in %(seconds)s seconds.",
+                wait,
+            )
+            % {"seconds": number(wait)},
+        )
     return wait
 
 
@@ -95,7 +106,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         else:
             request.session[CHALLENGE_KEY] = challenge.challenge
             request.session[NEXT_KEY] = next_url
-            messages.info(request, "We sent a 6-digit code to your phone.")
+            messages.info(request, _("We sent a 6-digit code to your phone."))
             return redirect("login-code")
     return with_retry_after(
         render(request, "accounts/login.html", {"form": form, "next": next_url}, status=status), wait
@@ -106,7 +117,7 @@ def login_code_view(request: HttpRequest) -> HttpResponse:
     """Step two: the code from the SMS logs the browser in."""
     challenge = request.session.get(CHALLENGE_KEY)
     if not challenge:
-        messages.info(request, "Log in with your password first.")
+        messages.info(request, _("Log in with your password first."))
         return redirect("login")
     form = CodeForm(request.POST or None)
     status = 200
@@ -128,7 +139,7 @@ def login_code_view(request: HttpRequest) -> HttpResponse:
             device = SmsDevice.objects.filter(user=user).first()
             if device is not None:
                 otp_login(request, device)  # marks the session as OTP-verified
-            messages.success(request, f"Welcome, {user.username}.")
+            messages.success(request, _("Welcome, %(username)s.") % {"username": user.username})
             return redirect(safe_next(request, next_url))
     state = services.login_code_state(challenge=challenge)
     return with_retry_after(
@@ -139,7 +150,7 @@ def login_code_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
-    messages.info(request, "You are logged out.")
+    messages.info(request, _("You are logged out."))
     return redirect("login")
 
 
@@ -155,7 +166,7 @@ def admin_login_redirect(request: HttpRequest) -> HttpResponse:
 def signup_view(request: HttpRequest) -> HttpResponse:
     """Sign up as a customer or an author, through the same service as the API."""
     if request.user.is_authenticated:
-        messages.info(request, "You already have an account and are logged in.")
+        messages.info(request, _("You already have an account and are logged in."))
         return redirect("catalog")
     form = SignupForm(request.POST or None)
     status = 200
@@ -168,11 +179,12 @@ def signup_view(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 add_validation_errors(form, error)
             except IntegrityError:  # a twin signup won the race for the same name, email or phone
-                form.add_error(None, "This username, email or phone number was just taken. Try another.")
+                form.add_error(None, _("This username, email or phone number was just taken. Try another."))
             else:
                 messages.success(
                     request,
-                    f"Your account is ready. Log in with your password; we will text a code to {user.phone}.",
+                    _("Your account is ready. Log in with your password; we will text a code to %(phone)s.")
+                    % {"phone": user.phone},
                 )
                 return redirect(f"{reverse('login')}?{urlencode({'username': user.username})}")
         status = 400
@@ -225,7 +237,7 @@ def profile_view(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 add_validation_errors(failed_form, error)
             else:
-                messages.success(request, "Your profile is saved.")
+                messages.success(request, _("Your profile is saved."))
                 return redirect("profile")
         status = 400
     return render(
@@ -261,7 +273,9 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
                 status = error.status
             else:
                 logout(request)
-                messages.success(request, "Your password is changed and you are logged out everywhere. Log in with it.")
+                messages.success(
+                    request, _("Your password is changed and you are logged out everywhere. Log in with it.")
+                )
                 return redirect("login")
         status = status if status != 200 else 400
     return render(request, "accounts/password_change.html", {"form": form}, status=status)
@@ -283,7 +297,7 @@ def contact_change_view(request: HttpRequest) -> HttpResponse:
                 status = error.status
             else:
                 request.session[CONTACT_CHANGE_KEY] = str(challenge.change.pk)
-                messages.info(request, f"We sent a 6-digit code to {challenge.sent_to}.")
+                messages.info(request, _("We sent a 6-digit code to %(phone)s.") % {"phone": challenge.sent_to})
                 return redirect("contact-change-code")
         status = status if status != 200 else 400
     return render(request, "accounts/contact_change.html", {"form": form}, status=status)
@@ -295,7 +309,7 @@ def contact_change_code_view(request: HttpRequest) -> HttpResponse:
     change_id = request.session.get(CONTACT_CHANGE_KEY)
     change = ContactChange.objects.filter(pk=change_id, user=request.user).first() if change_id else None
     if change is None:
-        messages.info(request, "Start with your new phone or e-mail and your password.")
+        messages.info(request, _("Start with your new phone or e-mail and your password."))
         return redirect("contact-change")
     form = CodeForm(request.POST or None)
     status = 200
@@ -314,13 +328,17 @@ def contact_change_code_view(request: HttpRequest) -> HttpResponse:
             add_validation_errors(form, error)
             status = 400
         except IntegrityError:  # taken a moment ago, by a twin request
-            form.add_error(None, "This e-mail address or phone number was just taken. Start again with another.")
+            form.add_error(None, _("This e-mail address or phone number was just taken. Start again with another."))
             status = 400
         else:
             request.session.pop(CONTACT_CHANGE_KEY, None)
             update_session_auth_hash(request, user)  # this session stays; all others ended with a new phone
-            label = "phone number" if change.field == ContactChange.Field.PHONE else "e-mail address"
-            messages.success(request, f"Your {label} is now {getattr(user, change.field)}.")
+            done = (
+                _("Your phone number is now %(value)s.")
+                if change.field == ContactChange.Field.PHONE
+                else _("Your e-mail address is now %(value)s.")
+            )
+            messages.success(request, done % {"value": getattr(user, change.field)})
             return redirect("profile")
     return render(request, "accounts/contact_change_code.html", {"form": form, "change": change}, status=status)
 

@@ -2,6 +2,8 @@
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .users import User
 
@@ -10,23 +12,29 @@ class Notification(models.Model):
     """A message to a user, stored so pages can list it; sending comes after commit."""
 
     class Kind(models.TextChoices):
-        PROMOTED = "promoted", "Promoted from the queue"
-        DROPPED = "dropped", "Dropped from the queue"
-        LOAN_ENDED = "loan_ended", "Loan ended by an admin"
-        ENDING_SOON = "ending_soon", "Reservation ending soon"
-        SUBSCRIPTION_RENEWED = "subscription_renewed", "Subscription renewed"
-        SUBSCRIPTION_ENDED = "subscription_ended", "Subscription ended"
+        PROMOTED = "promoted", gettext_lazy("Promoted from the queue")
+        DROPPED = "dropped", gettext_lazy("Dropped from the queue")
+        LOAN_ENDED = "loan_ended", gettext_lazy("Loan ended by an admin")
+        ENDING_SOON = "ending_soon", gettext_lazy("Reservation ending soon")
+        SUBSCRIPTION_RENEWED = "subscription_renewed", gettext_lazy("Subscription renewed")
+        SUBSCRIPTION_ENDED = "subscription_ended", gettext_lazy("Subscription ended")
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=32, choices=Kind.choices)
-    message = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True, help_text="When the SMS backend accepted it.")
-    read_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notifications", verbose_name=gettext_lazy("user")
+    )
+    kind = models.CharField(gettext_lazy("kind"), max_length=32, choices=Kind.choices)
+    message = models.TextField(gettext_lazy("message"))
+    created_at = models.DateTimeField(gettext_lazy("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(
+        gettext_lazy("sent at"), null=True, blank=True, help_text=gettext_lazy("When the SMS backend accepted it.")
+    )
+    read_at = models.DateTimeField(gettext_lazy("read at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = gettext_lazy("notification")
+        verbose_name_plural = gettext_lazy("notifications")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "-created_at"], name="notification_user_idx")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} for {self.user}"
+        return _("%(kind)s for %(user)s") % {"kind": self.get_kind_display(), "user": self.user}

@@ -8,6 +8,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.owned_fields import ServiceOwnedFields
 
@@ -15,9 +17,9 @@ from .users import User
 
 
 class Tier(models.TextChoices):
-    FREE = "free", "Free"
-    PLUS = "plus", "Plus"
-    PREMIUM = "premium", "Premium"
+    FREE = "free", gettext_lazy("Free")
+    PLUS = "plus", gettext_lazy("Plus")
+    PREMIUM = "premium", gettext_lazy("Premium")
 
 
 @dataclass(frozen=True)
@@ -42,11 +44,12 @@ QUEUE_PRIORITY_TIERS = tuple(tier for tier, rule in TIER_RULES.items() if rule.q
 
 
 class City(models.Model):
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(gettext_lazy("name"), max_length=100, unique=True)
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "cities"
+        verbose_name = gettext_lazy("city")
+        verbose_name_plural = gettext_lazy("cities")
 
     def __str__(self) -> str:
         return self.name
@@ -61,13 +64,19 @@ class Customer(ServiceOwnedFields):
 
     service_owned_fields = frozenset({"balance", "tier", "subscription_ends_at"})
 
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="customer")
-    tier = models.CharField(max_length=16, choices=Tier.choices, default=Tier.FREE)
-    subscription_ends_at = models.DateTimeField(null=True, blank=True)
-    auto_renew = models.BooleanField(default=False)
-    balance = models.BigIntegerField(default=0, help_text="Toman; always the sum of the ledger.")
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="customer", verbose_name=gettext_lazy("user")
+    )
+    tier = models.CharField(gettext_lazy("tier"), max_length=16, choices=Tier.choices, default=Tier.FREE)
+    subscription_ends_at = models.DateTimeField(gettext_lazy("subscription ends at"), null=True, blank=True)
+    auto_renew = models.BooleanField(gettext_lazy("auto renew"), default=False)
+    balance = models.BigIntegerField(
+        gettext_lazy("balance"), default=0, help_text=gettext_lazy("Toman; always the sum of the ledger.")
+    )
 
     class Meta:
+        verbose_name = gettext_lazy("customer")
+        verbose_name_plural = gettext_lazy("customers")
         constraints = [
             models.CheckConstraint(condition=Q(balance__gte=0), name="customer_balance_not_negative"),
             models.CheckConstraint(condition=Q(tier__in=Tier.values), name="customer_tier_valid"),
@@ -110,21 +119,39 @@ class Customer(ServiceOwnedFields):
 
     def clean(self) -> None:
         if self.tier != Tier.FREE and self.subscription_ends_at is None:
-            raise ValidationError({"subscription_ends_at": "A paid tier needs an end date."})
+            raise ValidationError({"subscription_ends_at": _("A paid tier needs an end date.")})
         if self.balance < 0:
-            raise ValidationError({"balance": "The wallet cannot be negative."})
+            raise ValidationError({"balance": _("The wallet cannot be negative.")})
 
 
 class Author(models.Model):
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="author")
-    city = models.ForeignKey(City, on_delete=models.SET_NULL, null=True, blank=True, related_name="authors")
-    goodreads_link = models.URLField(blank=True)
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="author", verbose_name=gettext_lazy("user")
+    )
+    city = models.ForeignKey(
+        City,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="authors",
+        verbose_name=gettext_lazy("city"),
+    )
+    goodreads_link = models.URLField(gettext_lazy("goodreads link"), blank=True)
     bank_account_number = models.CharField(
+        gettext_lazy("bank account number"),
         max_length=34,
         blank=True,
-        validators=[RegexValidator(r"^[A-Z0-9]{8,34}$", "Use 8 to 34 capital letters and digits, such as an IBAN.")],
+        validators=[
+            RegexValidator(
+                r"^[A-Z0-9]{8,34}$", gettext_lazy("Use 8 to 34 capital letters and digits, such as an IBAN.")
+            )
+        ],
     )
-    bio = models.TextField(blank=True)
+    bio = models.TextField(gettext_lazy("bio"), blank=True)
+
+    class Meta:
+        verbose_name = gettext_lazy("author")
+        verbose_name_plural = gettext_lazy("authors")
 
     def __str__(self) -> str:
         full_name = self.user.get_full_name()

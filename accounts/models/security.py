@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_otp.models import SideChannelDevice
 from django_otp.util import random_number_token
 
@@ -30,10 +32,12 @@ class SmsDevice(SideChannelDevice):
     LIFETIME = timedelta(minutes=2)
     MAX_FAILURES = 5
 
-    challenge = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    failures = models.PositiveSmallIntegerField(default=0)
+    challenge = models.CharField(gettext_lazy("challenge"), max_length=64, unique=True, null=True, blank=True)
+    failures = models.PositiveSmallIntegerField(gettext_lazy("failures"), default=0)
 
     class Meta:
+        verbose_name = gettext_lazy("sms device")
+        verbose_name_plural = gettext_lazy("sms devices")
         constraints = [models.UniqueConstraint(fields=["user"], name="sms_device_one_per_user")]
 
     def issue(self, *, now: datetime) -> str:
@@ -84,19 +88,22 @@ class RefreshFamily(models.Model):
     """
 
     class EndReason(models.TextChoices):
-        LOGOUT = "logout", "Logged out"
-        REUSED = "reused", "A rotated refresh token was presented again"
+        LOGOUT = "logout", gettext_lazy("Logged out")
+        REUSED = "reused", gettext_lazy("A rotated refresh token was presented again")
 
     id = models.CharField(primary_key=True, max_length=32, editable=False)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="refresh_families")
-    current_jti = models.CharField(max_length=255)
-    created_at = models.DateTimeField(default=timezone.now)
-    rotated_at = models.DateTimeField(null=True, blank=True)
-    ended_at = models.DateTimeField(null=True, blank=True)
-    end_reason = models.CharField(max_length=16, choices=EndReason.choices, blank=True)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="refresh_families", verbose_name=gettext_lazy("user")
+    )
+    current_jti = models.CharField(gettext_lazy("current jti"), max_length=255)
+    created_at = models.DateTimeField(gettext_lazy("created at"), default=timezone.now)
+    rotated_at = models.DateTimeField(gettext_lazy("rotated at"), null=True, blank=True)
+    ended_at = models.DateTimeField(gettext_lazy("ended at"), null=True, blank=True)
+    end_reason = models.CharField(gettext_lazy("end reason"), max_length=16, choices=EndReason.choices, blank=True)
 
     class Meta:
-        verbose_name_plural = "refresh families"
+        verbose_name = gettext_lazy("refresh family")
+        verbose_name_plural = gettext_lazy("refresh families")
         indexes = [models.Index(fields=["user", "-created_at"], name="refresh_family_user_idx")]
         constraints = [
             models.CheckConstraint(
@@ -106,7 +113,7 @@ class RefreshFamily(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Refresh family {self.id} of {self.user_id}"
+        return _("Refresh family %(id)s of %(user)s") % {"id": self.id, "user": self.user_id}
 
 
 class ContactChange(models.Model):
@@ -119,24 +126,28 @@ class ContactChange(models.Model):
     """
 
     class Field(models.TextChoices):
-        PHONE = "phone", "Phone number"
-        EMAIL = "email", "E-mail address"
+        PHONE = "phone", gettext_lazy("Phone number")
+        EMAIL = "email", gettext_lazy("E-mail address")
 
     CODE_LENGTH = 6
     LIFETIME = timedelta(minutes=5)
     MAX_FAILURES = 5
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="contact_changes")
-    field = models.CharField(max_length=8, choices=Field.choices)
-    new_value = models.CharField(max_length=254)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="contact_changes", verbose_name=gettext_lazy("user")
+    )
+    field = models.CharField(gettext_lazy("field"), max_length=8, choices=Field.choices)
+    new_value = models.CharField(gettext_lazy("new value"), max_length=254)
     code_hash = models.CharField(max_length=64, editable=False)
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    failures = models.PositiveSmallIntegerField(default=0)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(gettext_lazy("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(gettext_lazy("expires at"))
+    failures = models.PositiveSmallIntegerField(gettext_lazy("failures"), default=0)
+    confirmed_at = models.DateTimeField(gettext_lazy("confirmed at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = gettext_lazy("contact change")
+        verbose_name_plural = gettext_lazy("contact changes")
         indexes = [models.Index(fields=["user", "-created_at"], name="contact_change_user_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(field__in=["phone", "email"]), name="contact_change_field_valid"),
@@ -144,7 +155,7 @@ class ContactChange(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_field_display()} change of {self.user_id}"
+        return _("%(field)s change of %(user)s") % {"field": self.get_field_display(), "user": self.user_id}
 
     def _hash(self, code: str) -> str:
         return salted_hmac("accounts.ContactChange.code", f"{self.pk}|{code}", algorithm="sha256").hexdigest()

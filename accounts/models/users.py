@@ -14,6 +14,8 @@ from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from core.owned_fields import ServiceOwnedFields
@@ -22,7 +24,7 @@ from ..validators import validate_one_script
 
 phone_validator = RegexValidator(
     regex=r"^\+[1-9]\d{7,14}$",
-    message="Enter the phone number in E.164 form, such as +989121234567.",
+    message=gettext_lazy("Enter the phone number in E.164 form, such as +989121234567."),
     code="invalid_phone",
 )
 
@@ -39,9 +41,10 @@ def masked_email(email: str) -> str:
 
 
 class Role(models.TextChoices):
-    CUSTOMER = "customer", "Customer"
-    AUTHOR = "author", "Author"
-    ADMIN = "admin", "Admin"
+    CUSTOMER = "customer", gettext_lazy("Customer")
+    AUTHOR = "author", gettext_lazy("Author")
+    # A role, not the admin site: "Admin" alone is also the site's menu item.
+    ADMIN = "admin", pgettext_lazy("role", "Admin")
 
 
 class UserManager(DjangoUserManager):
@@ -90,26 +93,31 @@ class User(ServiceOwnedFields, AbstractUser):
     # USERNAME_FIELD, and the Meta constraints on Lower() make the database refuse
     # ``DEMO_PLUS`` beside ``demo_plus`` and ``ROOT@example.com`` beside ``root@example.com``.
     username = models.CharField(
-        "username",
+        gettext_lazy("username"),
         max_length=150,
         unique=True,
-        help_text="150 characters or fewer, in one script: letters, digits and @ . + - _ only.",
+        help_text=gettext_lazy("150 characters or fewer, in one script: letters, digits and @ . + - _ only."),
         validators=[UnicodeUsernameValidator(), validate_one_script],
-        error_messages={"unique": "A user with that username already exists."},
+        error_messages={"unique": gettext_lazy("A user with that username already exists.")},
     )
-    email = models.EmailField("email address", unique=True)
-    phone = models.CharField(max_length=16, unique=True, validators=[phone_validator])
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CUSTOMER)
+    email = models.EmailField(gettext_lazy("email address"), unique=True)
+    phone = models.CharField(gettext_lazy("phone"), max_length=16, unique=True, validators=[phone_validator])
+    role = models.CharField(gettext_lazy("role"), max_length=16, choices=Role.choices, default=Role.CUSTOMER)
     # R40: the language the user chose with the switcher or `PATCH me/`; "" follows the browser.
-    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True, default="")
+    # Its choices name each language in itself (settings.LANGUAGES), so they are not translated.
+    language = models.CharField(
+        gettext_lazy("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
+    )
     # R24: every token issued at or before this instant is refused.
-    tokens_revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    tokens_revoked_at = models.DateTimeField(gettext_lazy("tokens revoked at"), null=True, blank=True, editable=False)
 
     objects = UserManager()
 
     REQUIRED_FIELDS = ["email", "phone"]
 
     class Meta:
+        verbose_name = gettext_lazy("user")
+        verbose_name_plural = gettext_lazy("users")
         constraints = [
             models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid"),
             models.CheckConstraint(condition=Q(phone__regex=r"^\+[1-9][0-9]{7,14}$"), name="user_phone_e164"),
@@ -117,13 +125,13 @@ class User(ServiceOwnedFields, AbstractUser):
                 Lower("username"),
                 name="user_username_unique_in_any_case",
                 violation_error_code="unique",
-                violation_error_message="A user with that username already exists.",
+                violation_error_message=gettext_lazy("A user with that username already exists."),
             ),
             models.UniqueConstraint(
                 Lower("email"),
                 name="user_email_unique_in_any_case",
                 violation_error_code="unique",
-                violation_error_message="User with this Email address already exists.",
+                violation_error_message=gettext_lazy("User with this Email address already exists."),
             ),
         ]
 
@@ -174,8 +182,12 @@ class User(ServiceOwnedFields, AbstractUser):
         finally:
             setattr(self, field, current)
         if value.lower() == (current or "").lower():
-            label = "phone number" if field == "phone" else "e-mail address"
-            raise ValidationError({field: [f"This is already your {label}."]}, code="unchanged")
+            message = (
+                _("This is already your phone number.")
+                if field == "phone"
+                else _("This is already your e-mail address.")
+            )
+            raise ValidationError({field: [message]}, code="unchanged")
         return value
 
     def has_perm(self, perm, obj=None) -> bool:
