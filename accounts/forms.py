@@ -5,6 +5,9 @@ import re
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -35,6 +38,19 @@ class CodeForm(forms.Form):
     )
 
 
+PHONE_EXAMPLE = "+989121234567"
+
+
+def _phone_help(text) -> SafeString:
+    example = format_html('<span dir="ltr">{}</span>', PHONE_EXAMPLE)  # typed as is, left to right (R40)
+    return mark_safe(conditional_escape(str(text)) % {"example": example})
+
+
+def with_phone_example(text):
+    """A help text naming the example phone, which keeps its Latin digits in a left-to-right span."""
+    return lazy(_phone_help, SafeString)(text)
+
+
 def strip_separators(value: str) -> str:
     """Drop the spaces, hyphens, dots and brackets people type inside phone and account numbers."""
     return SEPARATORS.sub("", value or "")
@@ -55,7 +71,9 @@ class SignupForm(forms.ModelForm):
     phone = forms.CharField(
         label=gettext_lazy("Phone"),
         max_length=24,
-        help_text=gettext_lazy("International form, such as +989121234567. Your login codes are sent here."),
+        help_text=with_phone_example(
+            gettext_lazy("International form, such as %(example)s. Your login codes are sent here.")
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "dir": "ltr"}),
     )
     password = forms.CharField(
@@ -118,8 +136,8 @@ class ContactChangeForm(forms.Form):
         label=gettext_lazy("New phone number"),
         max_length=24,
         required=False,
-        help_text=gettext_lazy(
-            "International form, such as +989121234567. We text a code to it; login codes go there after."
+        help_text=with_phone_example(
+            gettext_lazy("International form, such as %(example)s. We text a code to it; login codes go there after.")
         ),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "dir": "ltr"}),
     )

@@ -1,8 +1,10 @@
 """Refusals of the wallet and subscription rules (R11, R17, R18)."""
 
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 
 from core.exceptions import Conflict, DomainError, InvalidInput
+from core.formatting import toman
 
 from .rules import suggested_charge
 
@@ -12,10 +14,12 @@ class InsufficientFunds(DomainError):
 
     code = "insufficient_funds"
     status = 402
-    default_message = "Your wallet balance is too low for this."
+    default_message = gettext_lazy("Your wallet balance is too low for this.")
 
     def __init__(self, *, shortfall: int, message: str | None = None) -> None:
-        super().__init__(message or f"Your wallet is {shortfall:,} toman short.", shortfall=shortfall)
+        super().__init__(
+            message or gettext("Your wallet is %(amount)s short.") % {"amount": toman(shortfall)}, shortfall=shortfall
+        )
         self.shortfall = shortfall
 
     @property
@@ -30,25 +34,25 @@ class InsufficientFunds(DomainError):
 
 class InvalidAmount(InvalidInput):
     code = "invalid_amount"
-    default_message = "The amount is not allowed."
+    default_message = gettext_lazy("The amount is not allowed.")
 
 
 class PaymentDeclined(DomainError):
     code = "payment_declined"
     status = 402
-    default_message = "The payment gateway declined the charge."
+    default_message = gettext_lazy("The payment gateway declined the charge.")
 
 
 class IdempotencyKeyReused(Conflict):
     code = "idempotency_key_reused"
-    default_message = "This Idempotency-Key was already used for a different request."
+    default_message = gettext_lazy("This Idempotency-Key was already used for a different request.")
 
 
 class ChargeInProgress(Conflict):
     """The gateway is being called for this key right now; ask again after `retry_after` (R17)."""
 
     code = "charge_in_progress"
-    default_message = "A charge with this Idempotency-Key is being processed. Try again in a moment."
+    default_message = gettext_lazy("A charge with this Idempotency-Key is being processed. Try again in a moment.")
 
     def __init__(self, *, retry_after: int, message: str | None = None) -> None:
         # core.api sends `retry_after` as the Retry-After header too.
@@ -65,7 +69,7 @@ class PaymentGatewayUnavailable(DomainError):
 
     code = "payment_gateway_unavailable"
     status = 503
-    default_message = (
+    default_message = gettext_lazy(
         "The payment gateway did not answer. Try again with the same Idempotency-Key: it charges at most once."
     )
 
@@ -77,21 +81,21 @@ class PaymentGatewayUnavailable(DomainError):
 
 class InvalidIdempotencyKey(InvalidInput):
     code = "invalid_idempotency_key"
-    default_message = "The Idempotency-Key must be 1 to 255 printable ASCII characters."
+    default_message = gettext_lazy("The Idempotency-Key must be 1 to 255 printable ASCII characters.")
 
 
 class OfferChanged(Conflict):
     """The subscription changed after the offer was shown: a stale or repeated Pay (R18)."""
 
     code = "offer_changed"
-    default_message = "Your subscription changed since this offer was made."
+    default_message = gettext_lazy("Your subscription changed since this offer was made.")
 
 
 class InvalidSubscription(InvalidInput):
     code = "invalid_subscription"
-    default_message = "Choose plus or premium for 1 to 12 months."
+    default_message = gettext_lazy("Choose plus or premium for 1 to 12 months.")
 
 
 class DowngradeNotAllowed(Conflict):
     code = "downgrade_not_allowed"
-    default_message = "You cannot switch from Premium to Plus while Premium is in force."
+    default_message = gettext_lazy("You cannot switch from Premium to Plus while Premium is in force.")

@@ -7,21 +7,32 @@ own message; the forms check only the types and what the browser should offer.
 import uuid
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts.models import TIER_RULES, Tier
+from core.formatting import number, toman
 
 from .rules import MAX_CHARGE, MIN_CHARGE
 from .services import MAX_MONTHS
+
+
+def charge_range() -> str:
+    """ "From 10,000 to 50,000,000 toman.", in the page's language."""
+    return gettext("From %(min)s to %(max)s.") % {"min": number(MIN_CHARGE), "max": toman(MAX_CHARGE)}
 
 
 class ChargeForm(forms.Form):
     """Charge the wallet; the hidden key makes a double submit charge once (R17)."""
 
     amount = forms.IntegerField(
-        label="Amount (toman)",
-        help_text=f"From {MIN_CHARGE:,} to {MAX_CHARGE:,} toman.",
+        label=gettext_lazy("Amount (toman)"),
+        help_text=lazy(charge_range, str)(),
         widget=forms.NumberInput(attrs={"min": MIN_CHARGE, "max": MAX_CHARGE, "step": 1, "inputmode": "numeric"}),
-        error_messages={"required": "Enter an amount.", "invalid": "Enter a whole number of toman."},
+        error_messages={
+            "required": gettext_lazy("Enter an amount."),
+            "invalid": gettext_lazy("Enter a whole number of toman."),
+        },
     )
     idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput)  # checked by the service
     next = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)
@@ -44,16 +55,26 @@ class ChargePrefillForm(forms.Form):
 
 
 def tier_choice_label(tier: str) -> str:
-    rule = TIER_RULES[tier]
-    return f"{Tier(tier).label} · {rule.monthly_price:,} toman a month"
+    """ "Plus · 50,000 toman a month", in the page's language."""
+    return gettext("%(tier)s · %(price)s a month") % {
+        "tier": Tier(tier).label,
+        "price": toman(TIER_RULES[tier].monthly_price),
+    }
+
+
+def months_label(months: int) -> str:
+    return ngettext("%(months)s month", "%(months)s months", months) % {"months": number(months)}
 
 
 class SubscriptionChoiceForm(forms.Form):
     """A tier and a number of months to buy, renew or upgrade to (R18)."""
 
-    tier = forms.ChoiceField(choices=[(tier, tier_choice_label(tier)) for tier in TIER_RULES])
+    tier = forms.ChoiceField(
+        label=gettext_lazy("Tier"), choices=[(tier, lazy(tier_choice_label, str)(tier)) for tier in TIER_RULES]
+    )
     months = forms.TypedChoiceField(
+        label=gettext_lazy("Months"),
         coerce=int,
-        choices=[(months, f"{months} month{'s' if months != 1 else ''}") for months in range(1, MAX_MONTHS + 1)],
+        choices=[(months, lazy(months_label, str)(months)) for months in range(1, MAX_MONTHS + 1)],
         initial=1,
     )

@@ -30,13 +30,15 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import TIER_RULES, Customer, Notification, Tier
 from accounts.services import notify
 from core.compiled import CompiledInsert, CompiledQuery, CompiledUpdate, Param
-from core.formatting import local_time
+from core.formatting import number, toman
 from core.transactions import atomic_with_retry
 
+from . import texts
 from .exceptions import (
     DowngradeNotAllowed,
     IdempotencyKeyReused,
@@ -138,9 +140,12 @@ class ChargeResult:
 
 def _validate_charge_amount(amount: object) -> int:
     if isinstance(amount, bool) or not isinstance(amount, int):
-        raise InvalidAmount("The amount must be a whole number of toman.")
+        raise InvalidAmount(gettext("The amount must be a whole number of toman."))
     if not MIN_CHARGE <= amount <= MAX_CHARGE:
-        raise InvalidAmount(f"The amount must be from {MIN_CHARGE:,} to {MAX_CHARGE:,} toman.")
+        raise InvalidAmount(
+            gettext("The amount must be from %(min)s to %(max)s.")
+            % {"min": number(MIN_CHARGE), "max": toman(MAX_CHARGE)}
+        )
     return amount
 
 
@@ -189,7 +194,7 @@ def _credit_approved(*, customer: Customer, claim: GatewayCharge, reference: str
                 customer=locked,
                 amount=claim.amount,
                 kind=TransactionKind.CHARGE,
-                reference=f"Gateway {reference}",
+                reference=gettext("Gateway %(reference)s") % {"reference": reference},
                 now=now,
                 idempotency_key=claim.idempotency_key,
             )
@@ -252,9 +257,12 @@ class SubscriptionPurchase:
 
 def _validate_purchase(tier: object, months: object) -> tuple[str, int]:
     if tier not in TIER_RULES:
-        raise InvalidSubscription("The tier must be plus or premium.")
+        raise InvalidSubscription(gettext("The tier must be plus or premium."))
     if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= MAX_MONTHS:
-        raise InvalidSubscription(f"Months must be a whole number from 1 to {MAX_MONTHS}.")
+        raise InvalidSubscription(
+            gettext("Months must be a whole number from %(min)s to %(max)s.")
+            % {"min": number(1), "max": number(MAX_MONTHS)}
+        )
     return str(tier), months
 
 
@@ -309,19 +317,13 @@ def buy_subscription(
     if available < purchase.charged:
         raise InsufficientFunds(shortfall=purchase.charged - available)
     if purchase.refunded:
+        reference = texts.refund_reference(locked, locked.subscription_ends_at)
         credit_wallet(
-            customer=locked,
-            amount=purchase.refunded,
-            kind=TransactionKind.REFUND,
-            reference=f"Unused Plus until {local_time(locked.subscription_ends_at)}",
-            now=now,
+            customer=locked, amount=purchase.refunded, kind=TransactionKind.REFUND, reference=reference, now=now
         )
+    reference = texts.subscription_reference(locked, purchase.tier, months)
     debit_wallet(
-        customer=locked,
-        amount=purchase.charged,
-        kind=TransactionKind.SUBSCRIPTION,
-        reference=f"{purchase.tier.title()} × {months} month{'s' if months != 1 else ''}",
-        now=now,
+        customer=locked, amount=purchase.charged, kind=TransactionKind.SUBSCRIPTION, reference=reference, now=now
     )
     locked.tier = purchase.tier
     locked.subscription_ends_at = purchase.ends_at
@@ -342,33 +344,21 @@ def _end_or_renew(customer_id: int, now: datetime) -> str | None:
     if locked is None:  # done already, or another worker holds it
         return None
     rule = TIER_RULES[locked.tier]
-    tier_name = locked.get_tier_display()
     if locked.auto_renew and locked.balance >= rule.monthly_price:
+        reference = texts.renewal_reference(locked)
         debit_wallet(
-            customer=locked,
-            amount=rule.monthly_price,
-            kind=TransactionKind.SUBSCRIPTION,
-            reference=f"{tier_name} auto-renewal × 1 month",
-            now=now,
+            customer=locked, amount=rule.monthly_price, kind=TransactionKind.SUBSCRIPTION, reference=reference, now=now
         )
         # Renewal continues the old period, unless it lapsed a whole month ago.
         new_end = locked.subscription_ends_at + MONTH
         locked.subscription_ends_at = new_end if new_end > now else now + MONTH
         locked.save(update_fields=["subscription_ends_at"])
-        notify(
-            user=locked.user,
-            kind=Notification.Kind.SUBSCRIPTION_RENEWED,
-            message=f"Your {tier_name} subscription was renewed until {local_time(locked.subscription_ends_at)}.",
-        )
+        notify(user=locked.user, kind=Notification.Kind.SUBSCRIPTION_RENEWED, message=texts.renewed_message(locked))
         return "renewed"
-    reason = "your wallet could not pay the renewal" if locked.auto_renew else "it reached its end"
+    message = texts.ended_message(locked, locked.tier)
     locked.tier = Tier.FREE
     locked.save(update_fields=["tier"])
-    notify(
-        user=locked.user,
-        kind=Notification.Kind.SUBSCRIPTION_ENDED,
-        message=f"Your {tier_name} subscription ended because {reason}. You are on the Free tier now.",
-    )
+    notify(user=locked.user, kind=Notification.Kind.SUBSCRIPTION_ENDED, message=message)
     return "ended"
 
 

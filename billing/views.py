@@ -23,6 +23,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.forms import AutoRenewForm
@@ -30,7 +31,7 @@ from accounts.models import TIER_RULES, Customer, Tier
 from accounts.pages import customer_page
 from accounts.services import set_auto_renew
 from core.exceptions import DomainError
-from core.formatting import local_time, toman
+from core.formatting import local_time, number, toman
 from core.pages import safe_next
 
 from .exceptions import ChargeInProgress, InsufficientFunds, InvalidAmount, OfferChanged, PaymentGatewayUnavailable
@@ -100,11 +101,11 @@ def wallet_charge_view(request: HttpRequest) -> HttpResponse:
             form.add_error("amount", error.message)
             status = error.status
         except ChargeInProgress as error:
-            form.add_error(None, "Your payment is still being processed. Press Pay again in a few seconds.")
+            form.add_error(None, gettext("Your payment is still being processed. Press Pay again in a few seconds."))
             status, keep_key = error.status, form.cleaned_data["idempotency_key"]
         except PaymentGatewayUnavailable as error:
             form.add_error(
-                None, "The payment gateway did not answer. Press Pay again: you will be charged at most once."
+                None, gettext("The payment gateway did not answer. Press Pay again: you will be charged at most once.")
             )
             status, keep_key = error.status, error.idempotency_key
         except DomainError as error:
@@ -113,12 +114,31 @@ def wallet_charge_view(request: HttpRequest) -> HttpResponse:
         else:
             amount = toman(result.transaction.amount)
             if result.created:
-                messages.success(request, f"Charged {amount}. Your balance is {toman(customer.balance)}.")
+                messages.success(
+                    request,
+                    gettext("Charged %(amount)s. Your balance is %(balance)s.")
+                    % {"amount": amount, "balance": toman(customer.balance)},
+                )
             else:
-                messages.info(request, f"This charge of {amount} was already made; nothing more was charged.")
+                messages.info(
+                    request,
+                    gettext("This charge of %(amount)s was already made; nothing more was charged.")
+                    % {"amount": amount},
+                )
             return redirect(safe_next(request, form.cleaned_data["next"], default=reverse("wallet")))
     customer.refresh_from_db()
     return _render_wallet(request, customer, form, status=status, idempotency_key=keep_key)
+
+
+def _offer_heading(action: str, tier_label: str, months: int) -> str:
+    """ "Buy Plus for 3 months", "Renew …", "Upgrade to …": the offer page's heading (R18)."""
+    if action == "renew":
+        text = ngettext("Renew %(tier)s for %(months)s month", "Renew %(tier)s for %(months)s months", months)
+    elif action == "upgrade":
+        text = ngettext("Upgrade to %(tier)s for %(months)s month", "Upgrade to %(tier)s for %(months)s months", months)
+    else:
+        text = ngettext("Buy %(tier)s for %(months)s month", "Buy %(tier)s for %(months)s months", months)
+    return text % {"tier": tier_label, "months": number(months)}
 
 
 def _render_subscription(
@@ -170,11 +190,11 @@ def subscription_confirm_view(request: HttpRequest) -> HttpResponse:
         return _render_subscription(request, customer, form, status=error.status)
     tier_now = customer.tier_at(now)
     if tier_now == tier:
-        action = "Renew"
+        action = "renew"
     elif tier_now == Tier.PLUS and tier == Tier.PREMIUM:
-        action = "Upgrade to"
+        action = "upgrade"
     else:
-        action = "Buy"
+        action = "buy"
     to_pay = offer.charged - offer.refunded
     shortfall = max(0, to_pay - customer.balance)
     return render(
@@ -187,6 +207,7 @@ def subscription_confirm_view(request: HttpRequest) -> HttpResponse:
             "tier_label": Tier(tier).label,
             "tier_now_label": Tier(tier_now).label,
             "action": action,
+            "heading": _offer_heading(action, Tier(tier).label, months),
             "to_pay": to_pay,
             "net_credit": max(0, -to_pay),  # a long Plus left can refund more than Premium costs
             "balance_after": customer.balance - to_pay,
@@ -210,21 +231,33 @@ def subscription_buy_view(request: HttpRequest) -> HttpResponse:
     try:
         purchase = buy_subscription(customer=customer, tier=tier, months=months, offer=request.POST.get("state", ""))
     except OfferChanged:
-        messages.warning(request, "Your subscription changed since this offer was made. Here is the new one.")
+        messages.warning(request, gettext("Your subscription changed since this offer was made. Here is the new one."))
         return redirect(offer_url)
     except InsufficientFunds as error:
-        messages.error(request, f"{error.message} Charge at least {toman(error.suggested_charge)}.")
+        messages.error(
+            request,
+            gettext("%(problem)s Charge at least %(amount)s.")
+            % {"problem": error.message, "amount": toman(error.suggested_charge)},
+        )
         return redirect(wallet_charge_url(error.shortfall, offer_url))
     except DomainError as error:
         form.add_error(None, error.message)
         customer.refresh_from_db()
         return _render_subscription(request, customer, form, status=error.status)
-    text = (
-        f"You are on {Tier(purchase.tier).label} until {local_time(purchase.ends_at)}. Paid {toman(purchase.charged)}"
-    )
+    facts = {
+        "tier": Tier(purchase.tier).label,
+        "end": local_time(purchase.ends_at),
+        "paid": toman(purchase.charged),
+        "refund": toman(purchase.refunded),
+    }
     if purchase.refunded:
-        text += f"; {toman(purchase.refunded)} for the unused Plus days went back to your wallet"
-    messages.success(request, text + ".")
+        text = gettext(
+            "You are on %(tier)s until %(end)s. Paid %(paid)s; "
+            "%(refund)s for the unused Plus days went back to your wallet."
+        )
+    else:
+        text = gettext("You are on %(tier)s until %(end)s. Paid %(paid)s.")
+    messages.success(request, text % facts)
     return redirect("subscription")
 
 
@@ -235,5 +268,5 @@ def auto_renew_view(request: HttpRequest) -> HttpResponse:
     form = AutoRenewForm(request.POST)
     form.is_valid()  # a checkbox: absent means off, so it is always valid
     customer = set_auto_renew(customer=request.user.customer, enabled=form.cleaned_data["auto_renew"])
-    messages.success(request, "Auto-renew is on." if customer.auto_renew else "Auto-renew is off.")
+    messages.success(request, gettext("Auto-renew is on.") if customer.auto_renew else gettext("Auto-renew is off."))
     return redirect(safe_next(request, request.POST.get("next"), default=reverse("subscription")))

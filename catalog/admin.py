@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.admin_dates import LocalDatesAdmin
 from core.exceptions import DomainError
 from core.formatting import number, toman
 
@@ -86,7 +87,7 @@ class GenreAdmin(admin.ModelAdmin):
         return number(genre.book_count)
 
 
-class BookAdmin(admin.ModelAdmin):
+class BookAdmin(LocalDatesAdmin, admin.ModelAdmin):
     """Books in the admin site: fields, search, filters, availability; changes through the services.
 
     Registered by ``reservations.admin`` as ``LendingBookAdmin``, which adds what depends on

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, serializers, status
@@ -51,7 +52,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if getattr(exc, "wait", None):
         headers["Retry-After"] = str(int(exc.wait))
     if isinstance(exc, exceptions.ValidationError):
-        body = {"detail": "The input is not valid.", "code": "invalid", "errors": exc.detail}
+        body = {"detail": gettext("The input is not valid."), "code": "invalid", "errors": exc.detail}
         if isinstance(exc.detail, dict):
             body["errors"] = exc.detail
         else:
@@ -110,7 +111,9 @@ class StrictInputSerializer(serializers.Serializer):
             writable = {name for name, field in self.fields.items() if not field.read_only}
             unknown = sorted(set(data) - writable)
             if unknown:
-                raise exceptions.ValidationError({name: ["This field cannot be set here."] for name in unknown})
+                raise exceptions.ValidationError(
+                    {name: [gettext("This field cannot be set here.")] for name in unknown}
+                )
         return super().to_internal_value(data)
 
 

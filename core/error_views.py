@@ -14,6 +14,7 @@ and ``server_error``. With ``DEBUG`` on, Django shows its debug page for a
 from django.conf import settings
 from django.core.exceptions import DisallowedHost, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext
 from django.views import defaults
 
 
@@ -29,12 +30,13 @@ def _bad_request_body(exception: Exception) -> tuple[str, str]:
     """The (detail, code) of a 400 for `exception`; never the exception's own text (it may echo input)."""
     if isinstance(exception, RequestDataTooBig):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        return f"The request body is too large: at most {limit} bytes are accepted.", "request_too_large"
+        detail = gettext("The request body is too large: at most %(limit)s bytes are accepted.") % {"limit": limit}
+        return detail, "request_too_large"
     if isinstance(exception, (TooManyFieldsSent, TooManyFilesSent)):
-        return "The request has too many fields.", "too_many_fields"
+        return gettext("The request has too many fields."), "too_many_fields"
     if isinstance(exception, DisallowedHost):
-        return "This server does not answer for the host named in the request.", "disallowed_host"
-    return "The request is malformed.", "bad_request"
+        return gettext("This server does not answer for the host named in the request."), "disallowed_host"
+    return gettext("The request is malformed."), "bad_request"
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -45,17 +47,17 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
     if _is_api(request):
-        return _error(str(exception) or "You are not allowed to do this.", "permission_denied", status=403)
+        return _error(str(exception) or gettext("You are not allowed to do this."), "permission_denied", status=403)
     return defaults.permission_denied(request, exception)
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if _is_api(request):
-        return _error("Not found.", "not_found", status=404)
+        return _error(gettext("Not found."), "not_found", status=404)
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if _is_api(request):
-        return _error("Something went wrong on our side.", "server_error", status=500)
+        return _error(gettext("Something went wrong on our side."), "server_error", status=500)
     return defaults.server_error(request)

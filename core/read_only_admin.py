@@ -2,11 +2,14 @@
 
 from django.contrib import admin
 
+from .admin_dates import LocalDatesAdmin
 
-class ReadOnlyModelAdmin(admin.ModelAdmin):
+
+class ReadOnlyModelAdmin(LocalDatesAdmin, admin.ModelAdmin):
     """For rows that only services write (the ledger, reservations, charge claims): R19, R23.
 
     Actions that call a service stay available; Django's own add, change and delete do not.
+    Date columns are written as the site writes them (``LocalDatesAdmin``, R40).
     """
 
     def has_add_permission(self, request):
