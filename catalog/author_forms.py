@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Author
 
+from .covers import not_an_image
 from .models import Book, Genre
 
 MAX_PRICE = 10**12  # toman, as in the API
@@ -92,4 +93,6 @@ class CoverForm(forms.Form):
         label=gettext_lazy("Cover image"),
         help_text=gettext_lazy("A JPEG, PNG or WebP image of at most 2 MB; it is cut to a 2:3 portrait."),
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        # Django's own check that the file opens as an image runs first: say what we accept.
+        error_messages={"invalid_image": not_an_image().message},
     )

@@ -59,6 +59,7 @@ def test_a_file_that_is_not_an_image_is_refused_with_400_and_the_cover_is_unchan
     answer = client.post(f"/author/books/{book.pk}/cover/", {"cover": fake})
     assert answer.status_code == 400
     assert "The cover was not changed" in answer.content.decode()
+    assert "The cover must be a JPEG, PNG or WebP image." in answer.content.decode()  # ours, not Django's wording
     assert Book.objects.get(pk=book.pk).cover.name == before
     assert client.post(f"/author/books/{book.pk}/cover/", {}).status_code == 400  # no file at all
 
