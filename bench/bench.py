@@ -76,7 +76,14 @@ django.setup()
 
 from bench_config import KEPT_UP, RATIO_ROWS, RESULTS_FILE, SERVER_LOG  # noqa: E402
 from bench_http import calibration_benchmark, http_benchmarks, read_paths, uncached_benchmarks  # noqa: E402
-from bench_inprocess import oversold_check, query_counts, release_benchmark, settle, sweep_benchmark  # noqa: E402
+from bench_inprocess import (  # noqa: E402
+    language_benchmark,
+    oversold_check,
+    query_counts,
+    release_benchmark,
+    settle,
+    sweep_benchmark,
+)
 from bench_measure import PostgresBackends, load_average  # noqa: E402
 from bench_report import print_table, request_cpu_ms, target_rows  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -115,6 +122,7 @@ def main() -> None:
     release = release_benchmark()
     settle()
     sweep = sweep_benchmark()
+    language = language_benchmark()
 
     ratio = {name: round(http[row]["rps"] / yardstick, 3) for name, row in RATIO_ROWS.items()}
     figures = {
@@ -149,6 +157,7 @@ def main() -> None:
         "queries_per_request": queries,
         "release": release,
         "sweep": sweep,
+        "language": language,
         "worker_rss_mb": rss,
         "targets": target_rows(figures, http, yardstick),
     }

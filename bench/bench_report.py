@@ -145,6 +145,19 @@ def print_table(results: dict) -> None:
         f"(first {release['first_ms']} ms, max {release['max_ms']} ms over {release['releases']})"
     )
     print(f"Expiry sweep: {sweep['expired']:,} of {sweep['due_before']:,} due in {sweep['seconds']} s")
+    language = results.get("language")
+    if language:
+        yardstick_cpu = results["http"]["calibration_20"].get("gunicorn_cpu_ms")
+        share = (
+            f" ({language['us_added_user'] / 1000 / yardstick_cpu:.1%} of the yardstick's gunicorn CPU)"
+            if yardstick_cpu
+            else ""
+        )
+        print(
+            f"Choosing the language (R40): LocaleMiddleware and UserLanguageMiddleware add "
+            f"{language['us_added_visitor']} µs of CPU to a visitor's request, {language['us_added_user']} µs "
+            f"to a logged-in user's{share}"
+        )
     print(f"gunicorn worker RSS after the run: {', '.join(f'{mb} MB' for mb in results['worker_rss_mb'])}")
     print()
     print(f"| {'target':<27} | issue | {'measured':>12} | {'×yard':>5} | {'goal':>8} | met |")
