@@ -48,8 +48,9 @@ class UserAdmin(DjangoUserAdmin):
                 if field in form.changed_data:
                     contact_change.contact_changed(user=obj, field=field, old_phone=form.initial["phone"])
 
-    @admin.action(description=gettext_lazy("Revoke all tokens and end all sessions of the selected users (R24)"))
+    @admin.action(description=gettext_lazy("Revoke all tokens and end all sessions of the selected users"))
     def revoke_tokens(self, request, queryset):
+        """Revoke the selected users' tokens and end their sessions (R24)."""
         revoked = 0
         for user in queryset:
             try:

@@ -12,15 +12,16 @@ from datetime import datetime, timedelta
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from .exceptions import ChargeInProgress
 
 
 class TransactionKind(models.TextChoices):
-    CHARGE = "charge", "Wallet charge"
-    RESERVATION = "reservation", "Reservation"
-    SUBSCRIPTION = "subscription", "Subscription"
-    REFUND = "refund", "Refund"
+    CHARGE = "charge", gettext_lazy("Wallet charge")
+    RESERVATION = "reservation", gettext_lazy("Reservation")
+    SUBSCRIPTION = "subscription", gettext_lazy("Subscription")
+    REFUND = "refund", gettext_lazy("Refund")
 
 
 # What R7 counts as paid: reservation and subscription debits, refunds subtracted.
@@ -40,18 +41,27 @@ class WalletTransactionQuerySet(models.QuerySet):
 class WalletTransaction(models.Model):
     """A signed change of a wallet, with the balance it left (the ledger, R19). Implements R19."""
 
-    customer = models.ForeignKey("accounts.Customer", on_delete=models.PROTECT, related_name="transactions")
-    amount = models.BigIntegerField(help_text="Signed toman: positive adds to the wallet.")
-    kind = models.CharField(max_length=16, choices=TransactionKind.choices)
-    reference = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    balance_after = models.BigIntegerField()
-    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    customer = models.ForeignKey(
+        "accounts.Customer",
+        on_delete=models.PROTECT,
+        related_name="transactions",
+        verbose_name=gettext_lazy("customer"),
+    )
+    amount = models.BigIntegerField(
+        gettext_lazy("amount"), help_text=gettext_lazy("Signed toman: positive adds to the wallet.")
+    )
+    kind = models.CharField(gettext_lazy("kind"), max_length=16, choices=TransactionKind.choices)
+    reference = models.CharField(gettext_lazy("reference"), max_length=200, blank=True)
+    created_at = models.DateTimeField(gettext_lazy("created at"), default=timezone.now)
+    balance_after = models.BigIntegerField(gettext_lazy("balance after"))
+    idempotency_key = models.CharField(gettext_lazy("idempotency key"), max_length=255, null=True, blank=True)
 
     objects = WalletTransactionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = gettext_lazy("wallet transaction")
+        verbose_name_plural = gettext_lazy("wallet transactions")
         constraints = [
             models.CheckConstraint(condition=Q(balance_after__gte=0), name="wallet_tx_balance_after_not_negative"),
             models.CheckConstraint(condition=Q(kind__in=TransactionKind.values), name="wallet_tx_kind_valid"),
@@ -78,10 +88,10 @@ class WalletTransaction(models.Model):
 
 
 class ChargeStatus(models.TextChoices):
-    PENDING = "pending", "Gateway being called"
-    APPROVED = "approved", "Approved and credited"
-    DECLINED = "declined", "Declined by the gateway"
-    FAILED = "failed", "Gateway failed or timed out"
+    PENDING = "pending", gettext_lazy("Gateway being called")
+    APPROVED = "approved", gettext_lazy("Approved and credited")
+    DECLINED = "declined", gettext_lazy("Declined by the gateway")
+    FAILED = "failed", gettext_lazy("Gateway failed or timed out")
 
 
 class GatewayCharge(models.Model):
@@ -117,26 +127,50 @@ class GatewayCharge(models.Model):
     LEASE = timedelta(seconds=30)
     RETRY_AFTER = 2  # seconds a repeat is told to wait while the gateway is being called
 
-    customer = models.ForeignKey("accounts.Customer", on_delete=models.PROTECT, related_name="gateway_charges")
-    idempotency_key = models.CharField(max_length=255, help_text="The client's Idempotency-Key, or a server-made one.")
-    amount = models.BigIntegerField(help_text="Toman asked of the gateway.")
-    status = models.CharField(max_length=16, choices=ChargeStatus.choices, default=ChargeStatus.PENDING)
-    attempts = models.PositiveIntegerField(default=1, help_text="Gateway calls made with this key.")
-    attempted_at = models.DateTimeField(help_text="When the latest gateway call began; a pending lease runs from it.")
-    gateway_reference = models.CharField(max_length=200, blank=True)
-    message = models.CharField(max_length=500, blank=True, help_text="The gateway's reason for a decline.")
+    customer = models.ForeignKey(
+        "accounts.Customer",
+        on_delete=models.PROTECT,
+        related_name="gateway_charges",
+        verbose_name=gettext_lazy("customer"),
+    )
+    idempotency_key = models.CharField(
+        gettext_lazy("idempotency key"),
+        max_length=255,
+        help_text=gettext_lazy("The client's Idempotency-Key, or a server-made one."),
+    )
+    amount = models.BigIntegerField(gettext_lazy("amount"), help_text=gettext_lazy("Toman asked of the gateway."))
+    status = models.CharField(
+        gettext_lazy("status"), max_length=16, choices=ChargeStatus.choices, default=ChargeStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(
+        gettext_lazy("attempts"), default=1, help_text=gettext_lazy("Gateway calls made with this key.")
+    )
+    attempted_at = models.DateTimeField(
+        gettext_lazy("attempted at"),
+        help_text=gettext_lazy("When the latest gateway call began; a pending lease runs from it."),
+    )
+    gateway_reference = models.CharField(gettext_lazy("gateway reference"), max_length=200, blank=True)
+    message = models.CharField(
+        gettext_lazy("message"),
+        max_length=500,
+        blank=True,
+        help_text=gettext_lazy("The gateway's reason for a decline."),
+    )
     transaction = models.OneToOneField(
         WalletTransaction,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="gateway_charge",
-        help_text="The ledger credit this charge produced, once approved.",
+        verbose_name=gettext_lazy("transaction"),
+        help_text=gettext_lazy("The ledger credit this charge produced, once approved."),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(gettext_lazy("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(gettext_lazy("updated at"), default=timezone.now)
 
     class Meta:
+        verbose_name = gettext_lazy("gateway charge")
+        verbose_name_plural = gettext_lazy("gateway charges")
         constraints = [
             models.UniqueConstraint(fields=["customer", "idempotency_key"], name="gateway_charge_key_unique"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="gateway_charge_amount_positive"),

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -40,7 +41,7 @@ class CatalogFilter(admin.SimpleListFilter):
     parameter_name = "withdrawn"
 
     def lookups(self, request, model_admin):
-        return [("no", _("In the catalog")), ("yes", _("Withdrawn (R28)"))]
+        return [("no", _("In the catalog")), ("yes", _("Withdrawn"))]
 
     def queryset(self, request, queryset):
         if self.value() == "no":
@@ -96,10 +97,10 @@ class BookAdmin(LocalDatesAdmin, admin.ModelAdmin):
 
     list_display = [
         "title",
-        "isbn",
+        "isbn_code",
         "genre",
         "author_names",
-        "units",
+        "unit_count",
         "available_units",
         "queue_length",
         "price_toman",
@@ -122,6 +123,15 @@ class BookAdmin(LocalDatesAdmin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return with_availability(super().get_queryset(request), timezone.now()).prefetch_related("authors__user")
+
+    @admin.display(description=Book._meta.get_field("isbn").verbose_name, ordering="isbn")
+    def isbn_code(self, book: Book) -> str:
+        # Digits as typed, left to right, on a Persian page too: a code, not a number (R40).
+        return format_html('<span dir="ltr">{}</span>', book.isbn)
+
+    @admin.display(description=Book._meta.get_field("units").verbose_name, ordering="units")
+    def unit_count(self, book: Book) -> str:
+        return number(book.units)
 
     @admin.display(description=gettext_lazy("Authors"))
     def author_names(self, book: Book) -> str:
@@ -166,8 +176,9 @@ class BookAdmin(LocalDatesAdmin, admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         form.instance.refresh_search_document()  # authors are searchable
 
-    @admin.action(description=gettext_lazy("Bring back the selected withdrawn books to the catalog (R28)"))
+    @admin.action(description=gettext_lazy("Bring back the selected withdrawn books to the catalog"))
     def restore(self, request, queryset):
+        """Bring the selected withdrawn books back to the catalog (R28)."""
         withdrawn = [book for book in queryset if book.is_withdrawn]
         for book in withdrawn:
             restore_book(book=book)

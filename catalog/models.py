@@ -113,8 +113,8 @@ def compose_search_document(*, title: str, names: list[str], isbns: list[str], d
 
 
 class Genre(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=120, unique=True, allow_unicode=True)
+    name = models.CharField(gettext_lazy("name"), max_length=100, unique=True)
+    slug = models.SlugField(gettext_lazy("slug"), max_length=120, unique=True, allow_unicode=True)
 
     class Meta:
         ordering = ["name"]
@@ -164,21 +164,25 @@ class Book(ServiceOwnedFields):
     )
 
     # Persian titles first, in the Persian alphabet, then Latin (R40; catalog.collation).
-    title = models.CharField(max_length=300, db_collation=TITLE_COLLATION)
+    title = models.CharField(gettext_lazy("title"), max_length=300, db_collation=TITLE_COLLATION)
     isbn = models.CharField(gettext_lazy("ISBN"), max_length=13, unique=True, validators=[validate_isbn])
-    price = models.BigIntegerField(help_text=gettext_lazy("List price in toman."))
-    genre = models.ForeignKey(Genre, on_delete=models.PROTECT, related_name="books")
-    description = models.TextField(blank=True)
-    units = models.PositiveIntegerField(default=1, help_text=gettext_lazy("Copies the library owns."))
+    price = models.BigIntegerField(gettext_lazy("price"), help_text=gettext_lazy("List price in toman."))
+    genre = models.ForeignKey(Genre, on_delete=models.PROTECT, related_name="books", verbose_name=gettext_lazy("genre"))
+    description = models.TextField(gettext_lazy("description"), blank=True)
+    units = models.PositiveIntegerField(
+        gettext_lazy("units"), default=1, help_text=gettext_lazy("Copies the library owns.")
+    )
     # Maintained only by the reservation services under a lock on this row; the
     # check constraint below makes overselling impossible even if code is wrong.
-    units_on_loan = models.PositiveIntegerField(default=0, editable=False)
-    authors = models.ManyToManyField("accounts.Author", related_name="books")
+    units_on_loan = models.PositiveIntegerField(gettext_lazy("units on loan"), default=0, editable=False)
+    authors = models.ManyToManyField("accounts.Author", related_name="books", verbose_name=gettext_lazy("authors"))
     # Uploaded by the book's authors through catalog.cover_services (validated, thumbnails
     # made); empty shows a placeholder drawn from the title (catalog.covers).
-    cover = models.ImageField(upload_to=cover_path, blank=True, default="", editable=False, max_length=200)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    cover = models.ImageField(
+        gettext_lazy("cover"), upload_to=cover_path, blank=True, default="", editable=False, max_length=200
+    )
+    created_at = models.DateTimeField(gettext_lazy("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(gettext_lazy("updated at"), auto_now=True)
     # What catalog search matches: title, authors' names, ISBN forms and description,
     # folded by normalize_search_text (compose_search_document). It lives on the row
     # (authors live in other tables); catalog services rebuild it.
@@ -190,7 +194,7 @@ class Book(ServiceOwnedFields):
     # SQLite it stays empty: search falls back to the document there (catalog.filters).
     search_vector = SearchVectorField(null=True, editable=False)
     # R28: a book that was ever lent is withdrawn, not deleted, so its history stays.
-    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn_at = models.DateTimeField(gettext_lazy("withdrawn at"), null=True, blank=True, editable=False)
 
     objects = BookQuerySet.as_manager()
 

@@ -98,13 +98,15 @@ class ReservationAdmin(ReadOnlyModelAdmin):
         if count:
             self.message_user(request, done % {"count": persian_digits(str(count))}, messages.SUCCESS)
 
-    @admin.action(description=gettext_lazy("End the selected active reservations early (R25)"))
+    @admin.action(description=gettext_lazy("End the selected active reservations early"))
     def end_early(self, request, queryset):
+        """End the selected active reservations early; their units serve the queue (R25)."""
         done = _("%(count)s reservation(s) ended; their queues were served.")
         self._apply(request, queryset, services.end_reservation_by_admin, done)
 
-    @admin.action(description=gettext_lazy("Remove the selected entries from their queue (R25)"))
+    @admin.action(description=gettext_lazy("Remove the selected entries from their queue"))
     def remove_from_queue(self, request, queryset):
+        """Remove the selected queued reservations from their queue, telling the customers (R25)."""
         done = _("%(count)s reservation(s) removed from the queue.")
         self._apply(request, queryset, services.remove_from_queue_by_admin, done)
 

@@ -107,19 +107,30 @@ class Reservation(models.Model):
     the services call them under a lock on the book's row.
     """
 
-    customer = models.ForeignKey("accounts.Customer", on_delete=models.PROTECT, related_name="reservations")
-    book = models.ForeignKey("catalog.Book", on_delete=models.PROTECT, related_name="reservations")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    requested_at = models.DateTimeField(default=timezone.now)
-    days = models.PositiveSmallIntegerField()
-    starts_at = models.DateTimeField(null=True, blank=True)
-    ends_at = models.DateTimeField(null=True, blank=True)
-    price = models.BigIntegerField(null=True, blank=True, help_text=gettext_lazy("Toman charged, after the discount."))
-    discount = models.PositiveSmallIntegerField(null=True, blank=True, help_text=gettext_lazy("Percent."))
-    ended_at = models.DateTimeField(null=True, blank=True)
-    end_reason = models.CharField(max_length=32, choices=EndReason.choices, blank=True)
+    customer = models.ForeignKey(
+        "accounts.Customer",
+        on_delete=models.PROTECT,
+        related_name="reservations",
+        verbose_name=gettext_lazy("customer"),
+    )
+    book = models.ForeignKey(
+        "catalog.Book", on_delete=models.PROTECT, related_name="reservations", verbose_name=gettext_lazy("book")
+    )
+    status = models.CharField(gettext_lazy("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    requested_at = models.DateTimeField(gettext_lazy("requested at"), default=timezone.now)
+    days = models.PositiveSmallIntegerField(gettext_lazy("days"))
+    starts_at = models.DateTimeField(gettext_lazy("starts at"), null=True, blank=True)
+    ends_at = models.DateTimeField(gettext_lazy("ends at"), null=True, blank=True)
+    price = models.BigIntegerField(
+        gettext_lazy("price"), null=True, blank=True, help_text=gettext_lazy("Toman charged, after the discount.")
+    )
+    discount = models.PositiveSmallIntegerField(
+        gettext_lazy("discount"), null=True, blank=True, help_text=gettext_lazy("Percent.")
+    )
+    ended_at = models.DateTimeField(gettext_lazy("ended at"), null=True, blank=True)
+    end_reason = models.CharField(gettext_lazy("end reason"), max_length=32, choices=EndReason.choices, blank=True)
     # Set once the "ends within 24 hours" notice is sent, so it is sent once (SPEC section 6).
-    ending_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    ending_notified_at = models.DateTimeField(gettext_lazy("ending notified at"), null=True, blank=True, editable=False)
 
     objects = ReservationQuerySet.as_manager()
 
