@@ -37,8 +37,8 @@ def test_a_date_column_still_sorts_by_its_field(admin_client, make_customer):
     older, newer = make_customer(balance=1_000), make_customer(balance=2_000)
     WalletTransaction.objects.filter(customer=older).update(created_at=timezone.make_aware(datetime(2026, 1, 1)))
     WalletTransaction.objects.filter(customer=newer).update(created_at=timezone.make_aware(datetime(2026, 6, 1)))
-    response = admin_client.get("/admin/billing/wallettransaction/?o=1", HTTP_ACCEPT_LANGUAGE="en")  # created_at, ascending
-    text = text_of(response)
+    # ?o=1: the first column (created_at), ascending.
+    text = text_of(admin_client.get("/admin/billing/wallettransaction/?o=1", HTTP_ACCEPT_LANGUAGE="en"))
     assert text.index("2026-01-01") < text.index("2026-06-01")
     descending = text_of(admin_client.get("/admin/billing/wallettransaction/?o=-1", HTTP_ACCEPT_LANGUAGE="en"))
     assert descending.index("2026-06-01") < descending.index("2026-01-01")
