@@ -14,6 +14,7 @@ from accounts.models import MAX_RESERVATION_DAYS, Customer
 from .exceptions import InvalidTransition
 
 DAY = timedelta(days=1)
+MAX_RENEWALS = 2  # per loan (R29)
 
 
 class Status(models.TextChoices):
@@ -62,6 +63,17 @@ class ReservationQuerySet(models.QuerySet):
 
     def queued(self):
         return self.filter(status=Status.QUEUED)
+
+    def waiting(self, now: datetime):
+        """Queued entries not paused at `now`: a pause whose moment has come counts as resumed (R30).
+
+        What a release serves (R13) and what blocks a renewal (R29). Implements R30.
+        """
+        return self.filter(Q(paused_until__isnull=True) | Q(paused_until__lte=now), status=Status.QUEUED)
+
+    def paused(self, now: datetime):
+        """Queued entries paused at `now` (R30)."""
+        return self.filter(status=Status.QUEUED, paused_until__gt=now)
 
     def live_at(self, now: datetime):
         """Queued, or active and still running at `now`: an overdue loan holds nothing (R8, R16).
@@ -131,6 +143,13 @@ class Reservation(models.Model):
     end_reason = models.CharField(gettext_lazy("end reason"), max_length=32, choices=EndReason.choices, blank=True)
     # Set once the "ends within 24 hours" notice is sent, so it is sent once (SPEC section 6).
     ending_notified_at = models.DateTimeField(gettext_lazy("ending notified at"), null=True, blank=True, editable=False)
+    # R29: how many times the loan was renewed; `days` and `price` are the totals.
+    renewals = models.PositiveSmallIntegerField(gettext_lazy("renewals"), default=0, editable=False)
+    # R30: a queued place paused until this moment (00:00 of the chosen day in TIME_ZONE);
+    # from then on it counts as resumed, whether or not the worker has cleared it yet.
+    paused_until = models.DateTimeField(gettext_lazy("paused until"), null=True, blank=True, editable=False)
+    # R32: when this entry, first in its queue, was told its wallet does not cover the price; once per entry.
+    wallet_warned_at = models.DateTimeField(gettext_lazy("wallet warned at"), null=True, blank=True, editable=False)
 
     objects = ReservationQuerySet.as_manager()
 
@@ -147,8 +166,17 @@ class Reservation(models.Model):
                 violation_error_message=gettext_lazy("You already hold or are queued for this book."),
             ),
             models.CheckConstraint(condition=Q(status__in=Status.values), name="reservation_status_valid"),
+            # A renewed loan's days are the total (R29): at most the longest loan per renewal and the first.
             models.CheckConstraint(
-                condition=Q(days__gte=1, days__lte=MAX_RESERVATION_DAYS), name="reservation_days_in_range"
+                condition=Q(days__gte=1, days__lte=(F("renewals") + 1) * MAX_RESERVATION_DAYS),
+                name="reservation_days_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(renewals__lte=MAX_RENEWALS) & (Q(renewals=0) | ~Q(status=Status.QUEUED)),
+                name="reservation_renewals_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(paused_until__isnull=True) | Q(status=Status.QUEUED), name="reservation_paused_only_queued"
             ),
             models.CheckConstraint(
                 condition=Q(price__isnull=True) | Q(price__gte=0), name="reservation_price_not_negative"
@@ -209,6 +237,10 @@ class Reservation(models.Model):
     def is_live(self) -> bool:
         return self.status in LIVE_STATUSES
 
+    def is_paused(self, now: datetime) -> bool:
+        """A queued place paused at `now` (R30); from `paused_until` on it counts as resumed."""
+        return self.status == Status.QUEUED and self.paused_until is not None and self.paused_until > now
+
     def is_overdue(self, now: datetime) -> bool:
         """An active reservation whose end has come (R16)."""
         return self.status == Status.ACTIVE and self.ends_at is not None and self.ends_at <= now
@@ -221,6 +253,7 @@ class Reservation(models.Model):
     def activate(self, *, at: datetime, price: int, discount: int) -> None:
         """Start the loan at `at` for `days` days with the price charged (R9, R13)."""
         self._move_to(Status.ACTIVE)
+        self.paused_until = None  # a place whose pause came to its end (R30)
         self.starts_at = at
         self.ends_at = at + DAY * self.days
         self.price = price
@@ -239,9 +272,11 @@ class Reservation(models.Model):
         if status not in ENDED_FROM_QUEUE:
             raise InvalidTransition(f"{status} does not take an entry out of the queue.")
         self._move_to(status)
+        self.paused_until = None
         self.ended_at = at
         self.end_reason = reason
 
     def clean(self) -> None:
-        if self.days is not None and not 1 <= self.days <= MAX_RESERVATION_DAYS:
-            raise ValidationError({"days": _("Days must be from 1 to %(max)s.") % {"max": MAX_RESERVATION_DAYS}})
+        most = MAX_RESERVATION_DAYS * (1 + (self.renewals or 0))  # a renewed loan's days are its total (R29)
+        if self.days is not None and not 1 <= self.days <= most:
+            raise ValidationError({"days": _("Days must be from 1 to %(max)s.") % {"max": most}})

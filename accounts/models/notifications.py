@@ -18,6 +18,9 @@ class Notification(models.Model):
         ENDING_SOON = "ending_soon", gettext_lazy("Reservation ending soon")
         SUBSCRIPTION_RENEWED = "subscription_renewed", gettext_lazy("Subscription renewed")
         SUBSCRIPTION_ENDED = "subscription_ended", gettext_lazy("Subscription ended")
+        RENEWED = "renewed", gettext_lazy("Loan renewed")
+        RESUMED = "resumed", gettext_lazy("Paused place resumed")
+        WALLET_SHORT = "wallet_short", gettext_lazy("First in line, wallet short")
 
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="notifications", verbose_name=gettext_lazy("user")

@@ -35,6 +35,8 @@ RESERVATION_FIELDS = {
     "position",
     "estimated_wait",
     "estimated_wait_seconds",
+    "renewals",  # R29
+    "paused_until",  # R30
 }
 
 
