@@ -20,14 +20,14 @@ def user_language(user) -> str:
 
 @contextmanager
 def speaking_to(user) -> Iterator[str]:
-    """Render messages for ``user`` (a notification, an SMS) in their language, else the default."""
+    """Render messages for ``user`` (a notification, an SMS) in their language, else the default. Implements R40."""
     language = user_language(user) or settings.LANGUAGE_CODE
     with translation.override(language):
         yield language
 
 
 def activate_for_api(request, user) -> None:
-    """An API request that named no language (no Accept-Language) speaks the user's one."""
+    """An API request that named no language (no Accept-Language) speaks the user's one. Implements R40."""
     if "HTTP_ACCEPT_LANGUAGE" not in request.META and (language := user_language(user)):
         translation.activate(language)
         request.LANGUAGE_CODE = language

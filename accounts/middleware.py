@@ -15,6 +15,8 @@ from .languages import user_language
 
 
 class UserLanguageMiddleware:
+    """After LocaleMiddleware: a logged-in user's stored language wins on pages. Implements R40."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 

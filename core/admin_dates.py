@@ -35,7 +35,7 @@ def local_column(field: models.Field) -> Callable:
 
 
 class LocalDatesAdmin:
-    """A ModelAdmin mixin: its date and datetime columns in the site's format (R40)."""
+    """A ModelAdmin mixin: its date and datetime columns in the site's format. Implements R40."""
 
     def get_list_display(self, request):
         columns = getattr(self, "_local_date_columns", None)

@@ -37,12 +37,12 @@ def number(value: int) -> str:
 
 
 def toman(amount: int) -> str:
-    """Money as people read it: 12,000 toman, or ۱۲٬۰۰۰ تومان."""
+    """Money as people read it: 12,000 toman, or ۱۲٬۰۰۰ تومان. Implements R40."""
     return gettext("%(amount)s toman") % {"amount": number(amount)}
 
 
 def local_time(moment: datetime) -> str:
-    """A time in the site's zone: 2026-11-24 20:30, or in Persian the Jalali ۱۴۰۵/۰۹/۰۳ ۲۰:۳۰."""
+    """A time in the site's zone: 2026-11-24 20:30, or in Persian the Jalali ۱۴۰۵/۰۹/۰۳ ۲۰:۳۰. Implements R40."""
     local = timezone.localtime(moment)
     if speaking_persian():
         return digits.en_to_fa(JalaliDateTime(local).strftime("%Y/%m/%d %H:%M"))
