@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import apis, profile_apis, user_apis
+from . import apis, notification_apis, profile_apis, user_apis
 
 urlpatterns = [
     path("auth/signup/", apis.SignupApi.as_view(), name="signup"),
@@ -23,4 +23,6 @@ urlpatterns = [
     path("authors/", profile_apis.AuthorListApi.as_view(), name="author-list"),
     path("authors/<int:pk>/", profile_apis.AuthorDetailApi.as_view(), name="author-detail"),
     path("admin/users/<int:pk>/revoke-tokens/", apis.RevokeTokensApi.as_view(), name="revoke-tokens"),
+    path("notifications/", notification_apis.NotificationListApi.as_view(), name="notification-list"),
+    path("notifications/read/", notification_apis.NotificationReadApi.as_view(), name="notifications-read"),
 ]

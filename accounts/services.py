@@ -73,6 +73,17 @@ def notify(*, user: User, kind: str, message: str) -> Notification:
     return notification
 
 
+def mark_notifications_read(*, user: User, ids: list[int] | None = None, now: datetime | None = None) -> int:
+    """Mark the user's unread notifications read, all or those of `ids`; return how many (R39).
+
+    Ids of another user's notifications mark nothing: only the user's own are looked at.
+    """
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=now or timezone.now())
+
+
 @dataclass(frozen=True)
 class LoginChallenge:
     challenge: str

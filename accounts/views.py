@@ -28,7 +28,6 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -352,7 +351,7 @@ def notifications_view(request: HttpRequest) -> HttpResponse:
     notifications = list(page.object_list)
     unread = [notification.pk for notification in notifications if notification.read_at is None]
     if unread:
-        Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
+        services.mark_notifications_read(user=request.user, ids=unread)
     return render(request, "accounts/notifications.html", {"page": page, "notifications": notifications})
 
 

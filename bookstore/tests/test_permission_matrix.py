@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Role, Tier
 from accounts.services import issue_tokens
 from accounts.tests.factories import AuthorFactory, CityFactory, UserFactory
 from catalog.tests.factories import BookFactory, GenreFactory, make_isbn13
+from reservations.pauses import pause_days
 from reservations.services import reserve
 
 pytestmark = pytest.mark.django_db
@@ -104,6 +106,10 @@ def new_book(world: World, actor: str) -> dict:
     }
 
 
+def pause_body(world: World, actor: str) -> dict:
+    return {"until": pause_days(timezone.now())[0].isoformat()}
+
+
 signup = {"username": "newbie", "email": "newbie@example.com", "phone": "+989127770000", "password": "a fine pass 99"}
 
 MATRIX: dict[str, Cell] = {
@@ -176,6 +182,12 @@ MATRIX: dict[str, Cell] = {
         "delete", "/api/v1/reservations/{queued}/", everyone(403, anonymous=401, free=404, plus=204, admin=204)
     ),
     "reservation_end": Cell("post", "/api/v1/reservations/{loan}/end/", everyone(403, anonymous=401, admin=200)),
+    "reservation_pause": Cell(  # R30: the customer's own queued place; others' ids are not found
+        "post", "/api/v1/reservations/{queued}/pause/", everyone(403, anonymous=401, free=404, plus=200), pause_body
+    ),
+    "reservation_resume": Cell(
+        "post", "/api/v1/reservations/{queued}/resume/", everyone(403, anonymous=401, free=404, plus=200)
+    ),
     "wallet": Cell("get", "/api/v1/wallet/", everyone(403, anonymous=401, free=200, plus=200)),
     "wallet_transactions": Cell(
         "get", "/api/v1/wallet/transactions/", everyone(403, anonymous=401, free=200, plus=200)
@@ -193,6 +205,8 @@ MATRIX: dict[str, Cell] = {
     "revoke_tokens": Cell(
         "post", "/api/v1/admin/users/{plus_user}/revoke-tokens/", everyone(403, anonymous=401, admin=204)
     ),
+    "notifications": Cell("get", "/api/v1/notifications/", everyone(200, anonymous=401)),
+    "notifications_read": Cell("post", "/api/v1/notifications/read/", everyone(200, anonymous=401), {}),
 }
 
 

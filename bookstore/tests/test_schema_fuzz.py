@@ -321,6 +321,11 @@ KNOWN_CASES = [
     ("customer", "POST", "/api/v1/subscription/", None, {"tier": "premium", "months": 1}, 200),
     ("poor", "POST", "/api/v1/subscription/", None, {"tier": "premium", "months": 1}, 402),
     ("customer", "GET", "/api/v1/me/", None, None, 200),
+    ("customer", "GET", "/api/v1/notifications/", None, None, 200),
+    (None, "GET", "/api/v1/notifications/", None, None, 401),
+    ("customer", "POST", "/api/v1/notifications/read/", None, {}, 200),
+    ("author", "POST", "/api/v1/notifications/read/", None, {"ids": [1, 2]}, 200),
+    ("customer", "POST", "/api/v1/notifications/read/", None, {"ids": "all"}, 400),
     ("author", "GET", "/api/v1/me/", None, None, 200),
     (
         "author",
