@@ -9,11 +9,13 @@ from .apis import (
     ReservationListCreateApi,
     ReservationReturnApi,
 )
+from .renewal_apis import ReservationRenewApi
 
 urlpatterns = [
     path("reservations/", ReservationListCreateApi.as_view(), name="reservation-list"),
     path("reservations/<int:pk>/", ReservationDetailApi.as_view(), name="reservation-detail"),
     path("reservations/<int:pk>/return/", ReservationReturnApi.as_view(), name="reservation-return"),
     path("reservations/<int:pk>/end/", ReservationEndApi.as_view(), name="reservation-end"),
+    path("reservations/<int:pk>/renew/", ReservationRenewApi.as_view(), name="reservation-renew"),
     path("books/<int:pk>/holders/", BookHoldersApi.as_view(), name="book-holders"),
 ]

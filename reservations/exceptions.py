@@ -43,6 +43,20 @@ class ReservationNotActive(Conflict):
     default_message = gettext_lazy("This reservation is not active.")
 
 
+class RenewalLimitReached(Conflict):
+    """A loan is renewed at most MAX_RENEWALS times (R29). Implements R29."""
+
+    code = "renewal_limit_reached"
+    default_message = gettext_lazy("This loan was already renewed as many times as a loan allows.")
+
+
+class BookHasQueue(Conflict):
+    """Someone waits for the book (a queued place not paused), so its loan is not renewed (R29)."""
+
+    code = "book_has_queue"
+    default_message = gettext_lazy("Someone is waiting for this book, so the loan cannot be renewed.")
+
+
 class ReservationIsActive(Conflict):
     """Leaving the queue is for queued reservations; an active one is returned (R14, R15)."""
 
@@ -93,6 +107,7 @@ class BookHasLiveReservations(Conflict):
 __all__ = [
     "AlreadyReserved",
     "BookHasLiveReservations",
+    "BookHasQueue",
     "BookNotFound",
     "BookWithdrawn",
     "DomainError",
@@ -100,6 +115,7 @@ __all__ = [
     "InvalidTransition",
     "InvalidUnits",
     "NotReservationOwner",
+    "RenewalLimitReached",
     "ReservationIsActive",
     "ReservationLimitReached",
     "ReservationNotActive",

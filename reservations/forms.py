@@ -30,3 +30,10 @@ class ReserveForm(forms.Form):
             label = ngettext("%(days)s day · %(price)s", "%(days)s days · %(price)s", days)
             choices.append((days, label % {"days": number(days), "price": toman(price)}))
         self.fields["days"].widget.choices = choices
+
+
+class RenewForm(ReserveForm):
+    """More days for a running loan, each with its price now (R29); one per loan on my reservations."""
+
+    def __init__(self, *args, reservation_id: int = 0, **kwargs):
+        super().__init__(*args, auto_id=f"id_renew_{reservation_id}_%s", **kwargs)

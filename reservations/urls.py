@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from . import views
+from . import renewal_views, views
 
 urlpatterns = [
     path("", views.my_reservations_view, name="my-reservations"),
     path("<int:pk>/return/", views.reservation_return_view, name="reservation-return-page"),
     path("<int:pk>/leave/", views.reservation_leave_view, name="reservation-leave-page"),
+    path("<int:pk>/renew/", renewal_views.reservation_renew_view, name="reservation-renew-page"),
 ]

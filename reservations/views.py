@@ -36,6 +36,7 @@ from core.formatting import local_time, number, toman
 
 from .forms import ReserveForm
 from .models import LIVE_STATUSES, Status
+from .renewal_views import renewal_controls
 from .selectors import position_in_queue, queue_places, reservation_list
 from .services import leave_queue, reserve, return_reservation
 from .wallet_cover import queued_costs, uncovered_total
@@ -69,6 +70,7 @@ def _render_reservations(request: HttpRequest, customer: Customer, *, status: in
     active = sorted((r for r in live if r.status == Status.ACTIVE), key=lambda r: (r.ends_at, r.pk))
     queued = sorted((r for r in live if r.status == Status.QUEUED), key=lambda r: (r.requested_at, r.pk))
     places = queue_places(queued, now)
+    renewals = renewal_controls(customer, active, now)  # R29
     costs = queued_costs(customer, now, queued=queued) if queued else []  # the price at promotion (issue 17)
     cost_of = {cost.reservation.pk: cost for cost in costs}
     shortfall = uncovered_total(costs, customer.balance)
@@ -93,7 +95,7 @@ def _render_reservations(request: HttpRequest, customer: Customer, *, status: in
         request,
         "reservations/my_reservations.html",
         {
-            "active_rows": [{"reservation": r, "overdue": r.is_overdue(now)} for r in active],
+            "active_rows": [{"reservation": r, "overdue": r.is_overdue(now), **renewals.get(r.pk, {})} for r in active],
             "queue_rows": queue_rows,
             "queue_shortfall": shortfall,
             "queue_charge_url": wallet_charge_url(shortfall, reverse("my-reservations")) if shortfall else "",

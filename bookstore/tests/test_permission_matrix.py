@@ -182,6 +182,9 @@ MATRIX: dict[str, Cell] = {
         "delete", "/api/v1/reservations/{queued}/", everyone(403, anonymous=401, free=404, plus=204, admin=204)
     ),
     "reservation_end": Cell("post", "/api/v1/reservations/{loan}/end/", everyone(403, anonymous=401, admin=200)),
+    "reservation_renew": Cell(  # R29: the loan is the Plus customer's; the free one sees no such reservation
+        "post", "/api/v1/reservations/{loan}/renew/", everyone(403, anonymous=401, free=404, plus=200), {"days": 1}
+    ),
     "reservation_pause": Cell(  # R30: the customer's own queued place; others' ids are not found
         "post", "/api/v1/reservations/{queued}/pause/", everyone(403, anonymous=401, free=404, plus=200), pause_body
     ),
