@@ -9,6 +9,7 @@ from .apis import (
     ReservationListCreateApi,
     ReservationReturnApi,
 )
+from .pause_apis import ReservationPauseApi, ReservationResumeApi
 from .renewal_apis import ReservationRenewApi
 
 urlpatterns = [
@@ -17,5 +18,7 @@ urlpatterns = [
     path("reservations/<int:pk>/return/", ReservationReturnApi.as_view(), name="reservation-return"),
     path("reservations/<int:pk>/end/", ReservationEndApi.as_view(), name="reservation-end"),
     path("reservations/<int:pk>/renew/", ReservationRenewApi.as_view(), name="reservation-renew"),
+    path("reservations/<int:pk>/pause/", ReservationPauseApi.as_view(), name="reservation-pause"),
+    path("reservations/<int:pk>/resume/", ReservationResumeApi.as_view(), name="reservation-resume"),
     path("books/<int:pk>/holders/", BookHoldersApi.as_view(), name="book-holders"),
 ]

@@ -1,8 +1,8 @@
 """Lending's answers to the catalog's port (``catalog.lending``; settings.CATALOG_LENDING).
 
 Availability is the book's units less its loans running at `now`, and its queue the
-entries queued: the reservations' own conditions (``ReservationQuerySet.active_at``,
-``queued``), written once there.
+entries waiting (queued, not paused): the reservations' own conditions
+(``ReservationQuerySet.active_at``, ``waiting``), written once there.
 """
 
 from datetime import datetime
@@ -25,12 +25,15 @@ def _count_per_book(reservations: QuerySet[Reservation]) -> Coalesce:
 def availability(now: datetime) -> dict[str, Expression]:
     """Implements R9's free units as the catalog shows them, and R12's queue length.
 
+    The queue length counts the entries waiting at `now`: a paused place is skipped when
+    a unit comes back, so it stands ahead of nobody who joins (R30).
+
     Available units are the units not held by a loan still running at `now`: a loan past
     its end blocks nobody even before the worker ends it (R16).
     """
     return {
         "available_units": F("units") - _count_per_book(Reservation.objects.active_at(now)),
-        "queue_length": _count_per_book(Reservation.objects.queued()),
+        "queue_length": _count_per_book(Reservation.objects.waiting(now)),
     }
 
 

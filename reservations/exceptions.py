@@ -84,6 +84,13 @@ class InvalidUnits(InvalidInput):
     default_message = gettext_lazy("Units must be a whole number, zero or more.")
 
 
+class InvalidPauseDate(InvalidInput):
+    """A pause lasts until a day from tomorrow to MAX_PAUSE_DAYS after today (R30)."""
+
+    code = "invalid_pause_date"
+    default_message = gettext_lazy("Choose a day from tomorrow to 60 days from today.")
+
+
 class BookNotFound(DomainError):
     """The book was deleted, perhaps while the request was on its way."""
 
@@ -112,6 +119,7 @@ __all__ = [
     "BookWithdrawn",
     "DomainError",
     "InvalidDays",
+    "InvalidPauseDate",
     "InvalidTransition",
     "InvalidUnits",
     "NotReservationOwner",

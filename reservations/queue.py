@@ -59,8 +59,12 @@ def _promotion_refusal(
 
 
 def _queue_heads(book: int, now: datetime) -> QuerySet[Book]:
-    """Ids of the book's earliest queued entry of a customer with queue priority at `now`, and of its first (R12)."""
-    queued = Reservation.objects.filter(book=OuterRef("pk")).queued().order_by("requested_at", "id")
+    """Ids of the book's earliest waiting entry of a customer with queue priority at `now`, and of its first (R12).
+
+    Paused places are skipped, not dropped (R30): ``waiting(now)``, where a pause whose
+    moment has come counts as resumed even before the beat task clears it.
+    """
+    queued = Reservation.objects.filter(book=OuterRef("pk")).waiting(now).order_by("requested_at", "id")
     premium = queued.filter(Customer.queue_priority_q(now, "customer__"))
     return (
         Book.objects.filter(pk=book)
@@ -81,13 +85,14 @@ _ENTRY_WITH_CUSTOMER_LOCKED = CompiledQuery(_entry_with_customer_locked, pk=Para
 
 
 def _first_in_queue(book: Book, now: datetime) -> Reservation | None:
-    """The entry ``in_queue_order(now)`` puts first (R12), with its customer's row locked.
+    """The waiting entry ``in_queue_order(now)`` puts first (R12, R30), with its customer's row locked.
 
-    The earliest entry of a customer with queue priority at `now`, else the earliest. One
-    statement finds both: each subquery walks ``reservation_queue_idx`` in request order
-    and stops at its first match, where one query sorting the whole queue by priority
-    would read all of it (10,000 entries: 30 ms; make bench). A book with no queue costs
-    that one statement. The entry chosen is then read with its customer's row locked, so
+    The earliest waiting entry (R30) of a customer with queue priority at `now`, else the
+    earliest. One statement finds both: each subquery walks ``reservation_queue_idx`` in
+    request order, skipping paused places on the index's own ``paused_until``, and stops
+    at its first match, where one query sorting the whole queue by priority would read
+    all of it (10,000 entries: 30 ms; make bench). A book with no queue costs that one
+    statement. The entry chosen is then read with its customer's row locked, so
     it is served with its customer's current balance. The caller holds the book's lock,
     under which every change to the book's queue happens, so the entries cannot change
     in between; a customer who gained priority after the first statement is served as

@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -52,13 +52,16 @@ class QueueEntry:
     tier: str
     days: int
     price: int
+    place: int | None = None  # in the queue: among the waiting entries, as position_in_queue (R30)
+    paused_until: datetime | None = None  # a place paused now: when it resumes (R30)
 
 
 def holders_and_queue(book: Book, now: datetime | None = None) -> dict[str, list[QueueEntry]]:
     """The book's holders and its queue in R12 order, with tier, days and price (R25).
 
     A holder's price is what was charged; a queued entry's price is what it would be
-    charged if served now.
+    charged if served now. A paused place stays in the queue with when it resumes, and
+    the places count the waiting entries only (R30).
 
     Implements R25.
     """
@@ -74,10 +77,19 @@ def holders_and_queue(book: Book, now: datetime | None = None) -> dict[str, list
             price=price,
         )
 
-    return {
-        "holders": [entry(r, r.price) for r in holders_of(book, now)],
-        "queue": [entry(r, quote(r.customer, r.days, now).price) for r in queue_for(book, now)],
-    }
+    queue = []
+    waiting_ahead = 0
+    for reservation in queue_for(book, now):
+        paused = reservation.is_paused(now)
+        queue.append(
+            replace(
+                entry(reservation, quote(reservation.customer, reservation.days, now).price),
+                place=waiting_ahead + 1,
+                paused_until=reservation.paused_until if paused else None,
+            )
+        )
+        waiting_ahead += not paused
+    return {"holders": [entry(r, r.price) for r in holders_of(book, now)], "queue": queue}
 
 
 def reservation_list(*, customer: Customer | None = None, status: str | None = None) -> QuerySet[Reservation]:
@@ -92,7 +104,11 @@ def reservation_list(*, customer: Customer | None = None, status: str | None = N
 
 @dataclass(frozen=True)
 class QueuePlace:
-    """Where a queued entry stands now (R14): its place and how long it may wait."""
+    """Where a queued entry stands now (R14): its place and how long it may wait.
+
+    The place counts the waiting entries ahead, paused ones not (R30); a paused entry's
+    own place is the one it takes back when it resumes, and its wait lasts at least until then.
+    """
 
     position: int
     estimated_wait: timedelta | None
@@ -111,11 +127,14 @@ def queue_places(reservations: Iterable[Reservation], now: datetime | None = Non
         return {}
     book_ids = {r.book_id for r in queued}
 
-    queues: dict[int, list[tuple[int, int]]] = defaultdict(list)  # book -> [(reservation, days)] in R12 order
-    for reservation_id, book_id, days in (
-        Reservation.objects.filter(book_id__in=book_ids).in_queue_order(now).values_list("id", "book_id", "days")
+    # book -> [(reservation, days, waiting)] in R12 order; a paused place is not waiting (R30)
+    queues: dict[int, list[tuple[int, int, bool]]] = defaultdict(list)
+    for reservation_id, book_id, days, paused_until in (
+        Reservation.objects.filter(book_id__in=book_ids)
+        .in_queue_order(now)
+        .values_list("id", "book_id", "days", "paused_until")
     ):
-        queues[book_id].append((reservation_id, days))
+        queues[book_id].append((reservation_id, days, paused_until is None or paused_until <= now))
     loan_ends: dict[int, list[datetime]] = defaultdict(list)  # book -> running loans' ends, soonest first
     for book_id, ends_at in (
         Reservation.objects.filter(book_id__in=book_ids)
@@ -126,21 +145,31 @@ def queue_places(reservations: Iterable[Reservation], now: datetime | None = Non
         loan_ends[book_id].append(ends_at)
     units = dict(Book.objects.filter(pk__in=book_ids).values_list("pk", "units"))
 
+    ahead: dict[int, tuple[int, int]] = {}  # reservation -> (waiting entries ahead, their days)
+    for queue in queues.values():
+        entries = days_ahead = 0
+        for reservation_id, days, waiting in queue:
+            ahead[reservation_id] = (entries, days_ahead)
+            if waiting:
+                entries, days_ahead = entries + 1, days_ahead + days
     places: dict[int, QueuePlace] = {}
-    positions = {
-        reservation_id: place for queue in queues.values() for place, (reservation_id, _) in enumerate(queue, start=1)
-    }
     for reservation in queued:
-        position = positions.get(reservation.pk)
-        if position is None:  # left the queue since it was read
+        if reservation.pk not in ahead:  # left the queue since it was read
             continue
+        entries, days_ahead = ahead[reservation.pk]
         book_id = reservation.book_id
-        days_ahead = sum(days for _, days in queues[book_id][: position - 1])
-        places[reservation.pk] = QueuePlace(
-            position=position,
-            estimated_wait=_wait_for(position, loan_ends[book_id], days_ahead, units[book_id], now),
-        )
+        places[reservation.pk] = _place(reservation, entries + 1, loan_ends[book_id], days_ahead, units[book_id], now)
     return places
+
+
+def _place(
+    reservation: Reservation, position: int, ends: list[datetime], days_ahead: int, units: int, now: datetime
+) -> QueuePlace:
+    """The entry's place among the waiting ones, and its wait: a paused place waits at least until it resumes (R30)."""
+    wait = _wait_for(position, ends, days_ahead, units, now)
+    if wait is not None and reservation.is_paused(now):
+        wait = max(wait, reservation.paused_until - now)
+    return QueuePlace(position=position, estimated_wait=wait)
 
 
 def _wait_for(position: int, ends: list[datetime], days_ahead: int, units: int, now: datetime) -> timedelta | None:
@@ -161,10 +190,13 @@ def _wait_for(position: int, ends: list[datetime], days_ahead: int, units: int, 
 
 
 def _entries_ahead(book: int, now: datetime, priority: int, requested_at: datetime, pk: int) -> QuerySet:
-    """The book's queued entries ahead, at `now`, of one with this priority, request time and id (R12)."""
+    """The book's waiting entries ahead, at `now`, of one with this priority, request time and id (R12).
+
+    Paused places are not counted (R30): they are skipped when a unit comes back.
+    """
     return (
         Reservation.objects.filter(book_id=book)
-        .queued()
+        .waiting(now)
         .with_queue_priority(now)
         .filter(
             Q(priority__lt=priority)
@@ -219,10 +251,7 @@ def queue_place(reservation: Reservation, now: datetime) -> QueuePlace | None:
     )
     entries, days_ahead = ahead or (0, 0)
     ends = _LOAN_ENDS_QUERY.run(book=reservation.book_id, now=now)
-    position = entries + 1
-    return QueuePlace(
-        position=position, estimated_wait=_wait_for(position, ends, days_ahead, reservation.book.units, now)
-    )
+    return _place(reservation, entries + 1, ends, days_ahead, reservation.book.units, now)
 
 
 def wait_if_joined(book: Book, now: datetime, customer: Customer | None = None) -> QueuePlace:

@@ -56,7 +56,11 @@ class _ReserveChecks:
     live_here: bool  # the customer waits for this book or holds it still running (R8, R16)
     active: int  # the customer's loans running now (R10)
     book_has_due_loans: bool  # loans of this book whose end has come (R16)
+    book_has_waiting: bool  # entries of this book waiting, a pause whose moment has come among them (R30)
     history: History  # for the price (R7)
+
+    # The columns of the checks' row, in order: the flags, then R7's history.
+    FIELDS = ("live_here", "active", "book_has_due_loans", "book_has_waiting", "paid", "books_read")
 
 
 def _reserve_checks_query(customer: int, book: int, **window: datetime) -> QuerySet:
@@ -67,8 +71,9 @@ def _reserve_checks_query(customer: int, book: int, **window: datetime) -> Query
         live_here=Exists(mine.filter(book=book).live_at(now)),
         active=running_loans(now),
         book_has_due_loans=Exists(Reservation.objects.filter(book=book).due(now)),
+        book_has_waiting=Exists(Reservation.objects.filter(book=book).waiting(now)),
     )
-    return customers.values_list("live_here", "active", "book_has_due_loans", "paid", "books_read")[:1]
+    return customers.values_list(*_ReserveChecks.FIELDS)[:1]
 
 
 _RESERVE_CHECKS = CompiledQuery(_reserve_checks_query, book=Param("book", 0), **HISTORY_PARAMS)
@@ -82,11 +87,12 @@ def _reserve_checks(customer: Customer, book: Book, now: datetime) -> _ReserveCh
     the locks by whoever held them before.
     """
     row = _RESERVE_CHECKS.first(book=book.pk, **history_parameters(customer.pk, now))
-    live_here, active, book_has_due_loans, paid, books_read = row
+    live_here, active, book_has_due_loans, book_has_waiting, paid, books_read = row
     return _ReserveChecks(
         live_here=bool(live_here),
         active=active,
         book_has_due_loans=bool(book_has_due_loans),
+        book_has_waiting=bool(book_has_waiting),
         history=History(paid=paid, books_read=books_read),
     )
 
@@ -124,6 +130,11 @@ def reserve(*, customer: Customer, book: Book | int, days: int, now: datetime | 
         # Serving the queue cannot touch this customer's figures: a customer in this
         # book's queue was refused just above.
         expire_due(book, now)
+    elif checks.book_has_waiting and book.free_units > 0:
+        # A free unit while someone waits: a pause whose moment has come counts as resumed
+        # though the beat has not cleared it yet (R30), and its place comes before this
+        # newcomer (R13). Paused places do not: a unit free beside them goes to the newcomer.
+        serve_queue(book=book, now=now)
 
     reservation = Reservation(customer=customer, book=book, days=days, requested_at=now, status=Status.QUEUED)
     if book.free_units > 0:

@@ -23,6 +23,7 @@ from types import SimpleNamespace
 
 import pytest
 import schemathesis
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -37,9 +38,11 @@ from billing.rules import MIN_CHARGE
 from billing.services import MAX_MONTHS
 from bookstore.wsgi import application
 from catalog.tests.factories import make_isbn13
+from reservations.pauses import pause_days
 
 pytestmark = pytest.mark.django_db
 
+TOMORROW = str(pause_days(timezone.now())[0])  # the first day a place can be paused until (R30)
 MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 # Derandomized by default, so that `make test` is repeatable; FUZZ_RANDOM=1 draws new inputs.
 RANDOM = os.environ.get("FUZZ_RANDOM") == "1"
@@ -81,6 +84,7 @@ BODY_VALUES = {
     "days": lambda: st.integers(1, 14),
     "amount": lambda: st.integers(MIN_CHARGE, 1_000_000),
     "months": lambda: st.integers(1, MAX_MONTHS),
+    "until": lambda: st.dates(*pause_days(timezone.now())).map(str),  # R30: tomorrow to 60 days
 }
 
 
@@ -264,6 +268,8 @@ KNOWN_CASES = [
     ("admin", "DELETE", "/api/v1/reservations/{id}/", lambda w: w.queued_mine.pk, None, 204),
     ("admin", "POST", "/api/v1/reservations/{id}/end/", lambda w: w.held_by_other.pk, None, 200),
     ("admin", "POST", "/api/v1/reservations/{id}/end/", lambda w: w.returned_mine.pk, None, 409),
+    ("customer", "POST", "/api/v1/reservations/{id}/pause/", lambda w: w.queued_mine.pk, {"until": TOMORROW}, 200),
+    ("customer", "POST", "/api/v1/reservations/{id}/resume/", lambda w: w.queued_mine.pk, None, 200),
     ("customer", "GET", "/api/v1/users/{id}/", lambda w: w.customer.user.pk, None, 200),
     ("customer", "GET", "/api/v1/users/{id}/", lambda w: w.author.user.pk, None, 403),
     ("admin", "GET", "/api/v1/users/{id}/", lambda w: w.author.user.pk, None, 200),

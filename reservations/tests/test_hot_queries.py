@@ -65,11 +65,11 @@ def test_the_reserve_checks_equal_the_orms_R8_R10_R16(history, now):
         for at in (now, now + 3 * DAY):
             values = {"book": book.pk, **history_parameters(reader.pk, at)}
             assert _RESERVE_CHECKS.run(**values) == list(_reserve_checks_query(**values))
-    live_here, active, due, _, _ = _RESERVE_CHECKS.first(book=books[6].pk, **history_parameters(reader.pk, now))
+    live_here, active, due, _, _, _ = _RESERVE_CHECKS.first(book=books[6].pk, **history_parameters(reader.pk, now))
     assert (live_here, active, due) == (True, 1, False)  # queued here; one loan runs (the 2-day ones are over)
-    live_here, active, due, _, _ = _RESERVE_CHECKS.first(book=books[5].pk, **history_parameters(reader.pk, now))
+    live_here, active, due, _, _, _ = _RESERVE_CHECKS.first(book=books[5].pk, **history_parameters(reader.pk, now))
     assert (live_here, active, due) == (False, 1, True)  # the holder's loan here is overdue (R16)
-    live_here, active, due, _, _ = _RESERVE_CHECKS.first(book=books[3].pk, **history_parameters(reader.pk, now))
+    live_here, active, due, _, _, _ = _RESERVE_CHECKS.first(book=books[3].pk, **history_parameters(reader.pk, now))
     assert (live_here, active, due) == (False, 1, False)  # returned
 
 
@@ -85,6 +85,12 @@ def test_the_queue_heads_equal_the_orms_and_the_queue_order_R12(make_customer, m
         assert first.pk == Reservation.objects.filter(book=book).in_queue_order(at).first().pk
     assert _first_in_queue(book, now + 3 * MINUTE).pk == premium.pk
     assert _first_in_queue(book, now + 40 * DAY).pk == plus.pk
+    # A paused place is skipped until its moment (R30): the compiled heads agree with the ORM's.
+    Reservation.objects.filter(pk=premium.pk).update(paused_until=now + DAY)
+    for at in (now + 3 * MINUTE, now + DAY):
+        assert _QUEUE_HEADS.run(book=book.pk, now=at) == list(_queue_heads(book.pk, at))
+    assert _first_in_queue(book, now + 3 * MINUTE).pk == plus.pk
+    assert _first_in_queue(book, now + DAY).pk == premium.pk
 
 
 def test_one_reservations_place_equals_the_batch_and_the_selectors_R14(make_customer, make_book, now):
