@@ -29,6 +29,11 @@ app.conf.beat_schedule = {
         "schedule": MINUTE,
         "options": {"expires": MINUTE},
     },
+    "resume-due-pauses": {  # R30, R32: a lapsed pause already counts as resumed; this tells its customer
+        "task": "reservations.tasks.resume_due_pauses",
+        "schedule": MINUTE,
+        "options": {"expires": MINUTE},
+    },
     "notify-reservations-ending-soon": {
         "task": "reservations.tasks.notify_reservations_ending_soon",
         "schedule": MINUTE,

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import expiry, notifications
+from . import expiry, notifications, pauses
 
 
 @shared_task
@@ -15,3 +15,9 @@ def expire_due_reservations() -> int:
 def notify_reservations_ending_soon() -> int:
     """Tell holders of loans ending within 24 hours, once per reservation (SPEC section 6)."""
     return notifications.notify_ending_soon()
+
+
+@shared_task
+def resume_due_pauses() -> int:
+    """Resume paused places whose day has come, tell each customer once, serve free copies (R30, R32)."""
+    return pauses.resume_due_pauses()

@@ -149,6 +149,7 @@ def test_beat_runs_every_periodic_task_each_minute_R16_R20():
         "reservations.tasks.expire_due_reservations",
         "billing.tasks.end_or_renew_subscriptions",
         "reservations.tasks.notify_reservations_ending_soon",
+        "reservations.tasks.resume_due_pauses",  # R30, R32
     ):
         assert schedule[task] <= 60, task
     assert set(schedule) <= set(celery_app.tasks)

@@ -10,6 +10,7 @@ kill the worker. The tasks called in this process: test_tasks_in_process.py.
 import os
 import signal
 import uuid
+from datetime import timedelta
 
 import pytest
 from kombu import Connection
@@ -29,9 +30,11 @@ from bookstore.tests.celery_worker import (
 )
 from reservations import tasks as reservation_tasks
 from reservations.models import Reservation, Status
-from reservations.services import reserve
+from reservations.services import reserve, return_reservation
 
 pytestmark = pytest.mark.django_db
+
+MINUTE = timedelta(minutes=1)
 
 
 @pytest.fixture
@@ -244,3 +247,32 @@ def test_pool_process_killed_mid_batch_gets_the_task_back_with_no_resend_R16_R13
     worker.kill()
 
     assert_each_loan_expired_once_and_each_head_served_once(books, heads, assert_wallet_consistent)
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_worker_resumes_a_due_pause_tells_its_customer_once_and_serves_the_free_copy_R30_R32(
+    redis_worker, make_customer, make_book, now
+):
+    """A pause whose day has come, beside a free copy: the beat's task resumes it, tells its customer, lends it."""
+    start_worker, send = redis_worker
+    book = make_book(units=1)
+    holder, waiting = make_customer(Tier.PLUS, balance=10_000), make_customer(Tier.PLUS, balance=10_000)
+    loan = reserve(customer=holder, book=book, days=2, now=now - DAY)
+    entry = reserve(customer=waiting, book=book, days=2, now=now - DAY)
+    Reservation.objects.filter(pk=entry.pk).update(paused_until=now + DAY)
+    return_reservation(customer=holder, reservation=loan, now=now - HOUR)  # skipped: the copy stays free
+    Reservation.objects.filter(pk=entry.pk).update(paused_until=now - MINUTE)  # its day has come
+
+    worker = start_worker()
+    send(reservation_tasks.resume_due_pauses)
+    send(reservation_tasks.resume_due_pauses)  # twice, as a late beat may: told once
+
+    def promotion_sent() -> bool:
+        return Notification.objects.filter(user=waiting.user, kind=Notification.Kind.PROMOTED, sent_at__isnull=False)
+
+    wait_until(lambda: promotion_sent().exists(), worker, "promotion notice sent")
+    entry.refresh_from_db()
+    assert entry.status == Status.ACTIVE and entry.paused_until is None
+    assert Notification.objects.filter(user=waiting.user, kind=Notification.Kind.RESUMED).count() == 1
+    wait_until(lambda: sms_lines(worker.output(), waiting.user.phone), worker, "SMS lines in the worker's output")
