@@ -267,6 +267,8 @@ class HoldersEntrySerializer(serializers.Serializer):
     price = serializers.IntegerField(help_text="Charged (holders), or what serving now would charge (queue).")
     requested_at = serializers.DateTimeField(source="reservation.requested_at")
     ends_at = serializers.DateTimeField(source="reservation.ends_at", allow_null=True)
+    place = serializers.IntegerField(allow_null=True, help_text="In the queue: among the waiting entries (R30).")
+    paused_until = serializers.DateTimeField(allow_null=True, help_text="A paused place: when it resumes (R30).")
 
     class Meta:
         ref_name = "HoldersEntry"

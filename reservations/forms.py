@@ -1,5 +1,7 @@
 """The reserve form of the book page's reserve box (templatetags/lending.py)."""
 
+from datetime import date
+
 from django import forms
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -37,3 +39,23 @@ class RenewForm(ReserveForm):
 
     def __init__(self, *args, reservation_id: int = 0, **kwargs):
         super().__init__(*args, auto_id=f"id_renew_{reservation_id}_%s", **kwargs)
+
+
+class PauseForm(forms.Form):
+    """The day a queued place is paused until: a date input bounded to tomorrow … 60 days on (R30)."""
+
+    until = forms.DateField(
+        label=gettext_lazy("Deliver from"),
+        input_formats=["%Y-%m-%d"],  # what a date input sends, in every language
+        error_messages={
+            "required": gettext_lazy("Choose the day to pause until."),
+            "invalid": gettext_lazy("Choose the day as a date."),
+        },
+    )
+
+    def __init__(self, *args, reservation_id: int = 0, first: date | None = None, last: date | None = None, **kwargs):
+        super().__init__(*args, auto_id=f"id_pause_{reservation_id}_%s", **kwargs)
+        attrs = {"type": "date", "required": True}
+        if first and last:
+            attrs.update(min=first.isoformat(), max=last.isoformat(), value=first.isoformat())
+        self.fields["until"].widget = forms.DateInput(attrs=attrs, format="%Y-%m-%d")

@@ -36,6 +36,7 @@ from core.formatting import local_time, number, toman
 
 from .forms import ReserveForm
 from .models import LIVE_STATUSES, Status
+from .pause_views import pause_controls
 from .renewal_views import renewal_controls
 from .selectors import position_in_queue, queue_places, reservation_list
 from .services import leave_queue, reserve, return_reservation
@@ -71,6 +72,7 @@ def _render_reservations(request: HttpRequest, customer: Customer, *, status: in
     queued = sorted((r for r in live if r.status == Status.QUEUED), key=lambda r: (r.requested_at, r.pk))
     places = queue_places(queued, now)
     renewals = renewal_controls(customer, active, now)  # R29
+    pauses = pause_controls(queued, now)  # R30
     costs = queued_costs(customer, now, queued=queued) if queued else []  # the price at promotion (issue 17)
     cost_of = {cost.reservation.pk: cost for cost in costs}
     shortfall = uncovered_total(costs, customer.balance)
@@ -85,6 +87,7 @@ def _render_reservations(request: HttpRequest, customer: Customer, *, status: in
                 "wait": describe_wait(wait),
                 "expected_at": now + wait if wait else None,
                 "cost": cost_of.get(reservation.pk),
+                **pauses[reservation.pk],
             }
         )
     history = Paginator(

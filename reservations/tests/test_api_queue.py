@@ -100,6 +100,8 @@ def test_admin_sees_holders_and_queue_in_R12_order_R25(client_for, admin, plus, 
         "price",
         "requested_at",
         "ends_at",
+        "place",  # in the queue only (R30)
+        "paused_until",
     }
     assert (holder["reservation"], holder["customer"], holder["tier"], holder["days"], holder["price"]) == (
         loan.pk,
