@@ -74,7 +74,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from bench_config import KEPT_UP, RATIO_ROWS, RESULTS_FILE, SERVER_LOG  # noqa: E402
+from bench_config import FIXTURES, KEPT_UP, RATIO_ROWS, RESULTS_FILE, SERVER_LOG  # noqa: E402
 from bench_http import calibration_benchmark, http_benchmarks, read_paths, uncached_benchmarks  # noqa: E402
 from bench_inprocess import (  # noqa: E402
     language_benchmark,
@@ -85,6 +85,7 @@ from bench_inprocess import (  # noqa: E402
     sweep_benchmark,
 )
 from bench_measure import PostgresBackends, load_average  # noqa: E402
+from bench_pauses import paused_queue_benchmark  # noqa: E402
 from bench_report import print_table, request_cpu_ms, target_rows  # noqa: E402
 from django.db import connection  # noqa: E402
 
@@ -120,6 +121,7 @@ def main() -> None:
     queries = query_counts()
     settle()
     release = release_benchmark()
+    paused_queue = paused_queue_benchmark(FIXTURES["release_book"])  # R30: a third of the queue paused
     settle()
     sweep = sweep_benchmark()
     language = language_benchmark()
@@ -156,6 +158,7 @@ def main() -> None:
         "oversold_check": oversold,
         "queries_per_request": queries,
         "release": release,
+        "paused_queue": paused_queue,
         "sweep": sweep,
         "language": language,
         "worker_rss_mb": rss,

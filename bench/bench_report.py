@@ -1,6 +1,7 @@
 """The report of make bench: each target met or not, and the two tables printed at the end."""
 
 from bench_config import BASE_DIR, DEEP_PAGES, RATIO_ROWS, RESERVE_RATE, RESULTS_FILE, TARGETS
+from bench_pauses import report_lines as paused_queue_lines
 
 
 def check(name: str, value: float) -> bool:
@@ -144,6 +145,8 @@ def print_table(results: dict) -> None:
         f"One release with {release['queued_before']:,} queued: median {release['median_ms']} ms "
         f"(first {release['first_ms']} ms, max {release['max_ms']} ms over {release['releases']})"
     )
+    if results.get("paused_queue"):
+        print("\n".join(paused_queue_lines(results["paused_queue"])))
     print(f"Expiry sweep: {sweep['expired']:,} of {sweep['due_before']:,} due in {sweep['seconds']} s")
     language = results.get("language")
     if language:

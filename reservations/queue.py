@@ -6,7 +6,7 @@ Called, under the book's lock, by every release (return, expiry, admin end, unit
 from datetime import UTC, datetime
 
 from django.db import connection
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from accounts.languages import speaking_to
@@ -64,7 +64,10 @@ def _queue_heads(book: int, now: datetime) -> QuerySet[Book]:
     Paused places are skipped, not dropped (R30): ``waiting(now)``, where a pause whose
     moment has come counts as resumed even before the beat task clears it.
     """
-    queued = Reservation.objects.filter(book=OuterRef("pk")).waiting(now).order_by("requested_at", "id")
+    # The book's id as a value, not OuterRef("pk"): the planner then knows how long this
+    # book's queue is and walks the index, where an outer reference made it guess a few
+    # rows and sort them all (Premium head: 21 ms instead of 0.4 ms on 10,000; make bench).
+    queued = Reservation.objects.filter(book=book).waiting(now).order_by("requested_at", "id")
     premium = queued.filter(Customer.queue_priority_q(now, "customer__"))
     return (
         Book.objects.filter(pk=book)
