@@ -21,10 +21,7 @@ env = environ.Env()
 # GENERAL
 # ------------------------------------------------------------------------------
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env(
-    "DJANGO_SECRET_KEY",
-    default="django-insecure-embedded-default-only-never-use-in-production",
-)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="django-insecure-embedded-default-only-never-use-in-production")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 TIME_ZONE = env("DJANGO_TIME_ZONE", default="Asia/Tehran")
 # R40: Persian first, English second. A page's language is the user's stored choice (the
@@ -388,6 +385,8 @@ CELERY_TASK_SERIALIZER = "json"
 # ------------------------------------------------------------------------------
 PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", default="billing.gateways.FakeGateway")
 SMS_BACKEND = env("SMS_BACKEND", default="accounts.sms.ConsoleSmsBackend")
+# R33: the queued customers per unit the demand report's "buy" aims at (reservations.demand).
+DEMAND_QUEUE_PER_UNIT = env.int("DEMAND_QUEUE_PER_UNIT", default=3)
 
 LOGGING = {
     "version": 1,

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts import views as account_views
 from core.pages import favicon
+from dashboard.demand import demand_view
 from dashboard.views import dashboard_view
 
 # The busiest first (the catalog, then reservations): the apps' paths never overlap.
@@ -12,6 +13,7 @@ api_v1 = [
     path("", include("reservations.api_urls")),
     path("", include("billing.api_urls")),
     path("", include("accounts.api_urls")),
+    path("", include("dashboard.api_urls")),
 ]
 
 urlpatterns = [
@@ -24,6 +26,7 @@ urlpatterns = [
     path("", include("billing.urls")),
     path("admin/login/", account_views.admin_login_redirect),
     path("admin/dashboard/", dashboard_view, name="admin-dashboard"),
+    path("admin/demand/", demand_view, name="admin-demand-report"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("author/", include("catalog.author_urls")),

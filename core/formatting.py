@@ -17,6 +17,7 @@ from persiantools import digits
 from persiantools.jdatetime import JalaliDate, JalaliDateTime
 
 PERSIAN_THOUSANDS_SEPARATOR = "\u066c"  # ٬
+PERSIAN_DECIMAL_SEPARATOR = "\u066b"  # ٫
 
 
 def speaking_persian() -> bool:
@@ -33,6 +34,15 @@ def number(value: int) -> str:
     text = f"{int(value):,}"
     if speaking_persian():
         return digits.en_to_fa(text.replace(",", PERSIAN_THOUSANDS_SEPARATOR))
+    return text
+
+
+def decimal(value: float, places: int = 1) -> str:
+    """A number with `places` decimals: 1,234.5 or ۱٬۲۳۴٫۵ (the Persian decimal separator)."""
+    text = f"{float(value):,.{places}f}"
+    if speaking_persian():
+        text = text.replace(",", PERSIAN_THOUSANDS_SEPARATOR).replace(".", PERSIAN_DECIMAL_SEPARATOR)
+        return digits.en_to_fa(text)
     return text
 
 

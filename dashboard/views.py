@@ -10,7 +10,9 @@ Decisions where SPEC is silent:
   subscription debits minus refunds, the same "paid" as R7. Charges are not revenue:
   they only move money into the customer's own wallet. A day with more refunds than
   income shows a negative bar.
-- Queue lengths show the books with the longest queues right now (top 10).
+- The most wanted books are the ten with the most customers waiting now (R33's
+  ``queued``: paused places do not wait), from the demand report (reservations.demand),
+  with their units and the units to buy; the whole report is at /admin/demand/.
 """
 
 from dataclasses import dataclass
@@ -18,7 +20,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -26,9 +28,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import WalletTransaction
-from catalog.models import Book
 from core.formatting import local_date, number, toman
-from reservations.models import Reservation, Status
+from reservations.demand import most_wanted
+from reservations.models import Reservation
 
 from .charts import bar_chart, column_chart
 
@@ -45,12 +47,6 @@ class DayActivity:
     day: date
     reservations: int
     revenue: int
-
-
-@dataclass(frozen=True)
-class BookQueue:
-    book: Book
-    length: int
 
 
 def daily_activity(*, now: datetime, days: int = WINDOW_DAYS) -> list[DayActivity]:
@@ -84,16 +80,6 @@ def daily_activity(*, now: datetime, days: int = WINDOW_DAYS) -> list[DayActivit
     ]
 
 
-def longest_queues(*, limit: int = TOP_QUEUES) -> list[BookQueue]:
-    """The books with the most customers queued now, longest first (R12)."""
-    books = (
-        Book.objects.annotate(queue_length=Count("reservations", filter=Q(reservations__status=Status.QUEUED)))
-        .filter(queue_length__gt=0)
-        .order_by("-queue_length", "title", "id")[:limit]
-    )
-    return [BookQueue(book=book, length=book.queue_length) for book in books]
-
-
 def month_day(day: date) -> str:
     """A chart's day label: 11-24, or in Persian the Jalali ۰۹/۰۳ (local_date without its year)."""
     return local_date(day)[5:]
@@ -105,7 +91,7 @@ def _dashboard(request: HttpRequest) -> TemplateResponse:
         raise PermissionDenied(_("Only admins see the dashboard."))
     now = timezone.now()
     activity = daily_activity(now=now)
-    queues = longest_queues()
+    queues = most_wanted(now=now, limit=TOP_QUEUES)
     labels = [month_day(row.day) for row in activity]
     context = {
         **admin.site.each_context(request),
@@ -134,10 +120,10 @@ def _dashboard(request: HttpRequest) -> TemplateResponse:
         ),
         "queues_chart": bar_chart(
             chart_id="chart-queues",
-            title=_("Queue lengths, top %(count)s books") % {"count": number(TOP_QUEUES)},
-            labels=[entry.book.title for entry in queues],
-            values=[entry.length for entry in queues],
-            x_title=_("Customers in the queue"),
+            title=_("The %(count)s most wanted books: customers waiting") % {"count": number(TOP_QUEUES)},
+            labels=[row.title for row in queues],
+            values=[row.queued for row in queues],
+            x_title=_("Customers waiting"),
         )
         if queues
         else None,

@@ -1,7 +1,14 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.utils.translation import gettext_lazy
 
 
 class ReservationsConfig(AppConfig):
     name = "reservations"
     verbose_name = gettext_lazy("Reservations")
+
+    def ready(self) -> None:
+        from .demand import register_sqlite_median
+
+        # SQLite learns the median that PostgreSQL has as percentile_cont (R33's wait).
+        connection_created.connect(register_sqlite_median, dispatch_uid="reservations_sqlite_median")

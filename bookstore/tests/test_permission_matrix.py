@@ -209,6 +209,7 @@ MATRIX: dict[str, Cell] = {
         "post", "/api/v1/admin/users/{plus_user}/revoke-tokens/", everyone(403, anonymous=401, admin=204)
     ),
     "notifications": Cell("get", "/api/v1/notifications/", everyone(200, anonymous=401)),
+    "demand": Cell("get", "/api/v1/admin/demand/", everyone(403, anonymous=401, admin=200)),
     "notifications_read": Cell("post", "/api/v1/notifications/read/", everyone(200, anonymous=401), {}),
 }
 

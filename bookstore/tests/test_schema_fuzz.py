@@ -337,6 +337,8 @@ KNOWN_CASES = [
     ("customer", "POST", "/api/v1/notifications/read/", None, {}, 200),
     ("author", "POST", "/api/v1/notifications/read/", None, {"ids": [1, 2]}, 200),
     ("customer", "POST", "/api/v1/notifications/read/", None, {"ids": "all"}, 400),
+    ("admin", "GET", "/api/v1/admin/demand/", None, None, 200),
+    ("customer", "GET", "/api/v1/admin/demand/", None, None, 403),
     ("author", "GET", "/api/v1/me/", None, None, 200),
     (
         "author",

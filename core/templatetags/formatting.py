@@ -1,6 +1,6 @@
 """Template filters over ``core.formatting``: ``{% load formatting %}`` then
-``{{ price|toman }}``, ``{{ ends_at|when }}``, ``{{ day|day }}``, ``{{ count|num }}`` and
-``{{ text|digits }}``, each in the page's language (R40). An empty value renders as "".
+``{{ price|toman }}``, ``{{ ends_at|when }}``, ``{{ day|day }}``, ``{{ count|num }}``,
+``{{ ratio|decimal:2 }}`` and ``{{ text|digits }}``, each in the page's language (R40). An empty value renders as "".
 
 Implements R40.
 """
@@ -30,6 +30,11 @@ def day(value) -> str:
 @register.filter
 def num(value) -> str:
     return "" if value is None or value == "" else formatting.number(value)
+
+
+@register.filter
+def decimal(value, places=1) -> str:
+    return "" if value is None or value == "" else formatting.decimal(value, int(places))
 
 
 @register.filter

@@ -14,7 +14,8 @@ from accounts.tests.factories import UserFactory
 from billing.services import buy_subscription
 from catalog.tests.factories import BookFactory
 from dashboard.charts import bar_chart, column_chart, nice_ticks
-from dashboard.views import daily_activity, longest_queues
+from dashboard.views import daily_activity
+from reservations.demand import most_wanted
 from reservations.services import reserve
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +71,7 @@ def test_dashboard_counts_reservations_and_revenue_per_local_day(seeded_activity
     for day, reservations, revenue in (seeded_activity[key] for key in ["two_days_ago", "yesterday", "today"]):
         assert by_day.pop(day) == (reservations, revenue)
     assert set(by_day.values()) == {(0, 0)}
-    assert [(entry.book, entry.length) for entry in longest_queues()] == seeded_activity["queues"]
+    assert [(row.book, row.queued) for row in most_wanted(now=now)] == [(b.pk, n) for b, n in seeded_activity["queues"]]
 
 
 def test_dashboard_page_draws_svg_charts_and_tables_with_the_seeded_numbers(admin_client, seeded_activity):
