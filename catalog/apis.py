@@ -30,7 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -49,9 +49,9 @@ from core.api import (
     paginated,
 )
 
+from .book_serializers import BookDetailOutputSerializer, BookOutputSerializer
 from .cache import cached_book_page
 from .counts import COUNT_EXACT_UP_TO
-from .covers import thumbnail_url
 from .filters import MAX_ID, ORDERING_FIELDS, RANKED_HITS, SEARCH_MAX_LENGTH
 from .lending import lending
 from .models import Book, Genre
@@ -96,50 +96,6 @@ class GenreOutputSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "Genre"
-
-
-COVER_SCHEMA = serializers.DictField(
-    child=serializers.CharField(), allow_null=True, help_text="Cover thumbnails' URLs (`card`, `page`); null: none."
-)
-
-
-class BookOutputSerializer(serializers.Serializer):
-    """A book as every endpoint shows it (SPEC section 4, Representations).
-
-    Render books from ``catalog.selectors`` (book_list, book_detail): they carry the
-    availability annotations and the prefetched authors.
-    """
-
-    id = serializers.IntegerField()
-    title = serializers.CharField()
-    isbn = serializers.CharField(help_text="ISBN-10 or ISBN-13, without hyphens.")
-    price = serializers.IntegerField(help_text="List price in toman.")
-    genre = serializers.IntegerField(source="genre_id")
-    genre_name = serializers.CharField(source="genre.name")
-    authors = serializers.SerializerMethodField()
-    author_names = serializers.SerializerMethodField()
-    description = serializers.CharField()
-    units = serializers.IntegerField(help_text="Copies the library owns.")
-    available_units = serializers.IntegerField(help_text="Units free now (R9): not held by a running loan.")
-    queue_length = serializers.IntegerField(help_text="Customers waiting in the queue (R12).")
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
-    cover = serializers.SerializerMethodField()
-
-    class Meta:
-        ref_name = "Book"
-
-    @extend_schema_field(COVER_SCHEMA)
-    def get_cover(self, book: Book) -> dict[str, str] | None:
-        return {alias: thumbnail_url(book.cover, alias) for alias in ("card", "page")} if book.cover else None
-
-    @extend_schema_field(serializers.ListField(child=serializers.IntegerField(), help_text="Author ids."))
-    def get_authors(self, book: Book) -> list[int]:
-        return [author.pk for author in book.authors.all()]
-
-    @extend_schema_field(serializers.ListField(child=serializers.CharField(), help_text="In the order of `authors`."))
-    def get_author_names(self, book: Book) -> list[str]:
-        return [author.user.get_full_name() or author.user.username for author in book.authors.all()]
 
 
 def render_book(book_id: int) -> dict:
@@ -344,13 +300,14 @@ class BookDetailApi(APIView):
         description="Anyone may read (R22). `available_units` counts units not held by a running loan (R9, R16).",
         tags=["catalog"],
         auth=[],
-        responses={200: BookOutputSerializer, 404: BOOK_NOT_FOUND},
+        responses={200: BookDetailOutputSerializer, 404: BOOK_NOT_FOUND},
     )
     def get(self, request: Request, pk: int) -> Response:
-        book = book_detail(book_id=pk)
+        now = timezone.now()
+        book = book_detail(book_id=pk, now=now)
         if book is None:
             raise NotFound(_("No such book."))
-        return Response(BookOutputSerializer(book).data)
+        return Response(BookDetailOutputSerializer(book, context={"now": now}).data)
 
     def _update(self, request: Request, pk: int, *, partial: bool) -> Response:
         book = self._book_to_change(request, pk)

@@ -32,6 +32,9 @@ class Lending(Protocol):
     def delete_book(self, *, book: "Book", now: datetime | None = None) -> bool:
         """Delete `book`, or withdraw it if it was ever lent; False when withdrawn (R28)."""
 
+    def expected_between(self, *, book: "Book", now: datetime) -> dict[str, tuple[datetime, datetime] | None] | None:
+        """When a unit should come to a new ``plus`` and ``premium`` request; None while one is free (R31)."""
+
 
 @cache
 def lending() -> Lending:

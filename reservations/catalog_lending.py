@@ -10,6 +10,9 @@ from datetime import datetime
 from django.db.models import Count, Expression, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from catalog.models import Book
+
+from .estimates import book_expected_between
 from .models import Reservation
 from .services import delete_book, set_book_units
 
@@ -43,4 +46,9 @@ def next_release(now: datetime) -> Expression:
     return Subquery(ends)
 
 
-__all__ = ["availability", "delete_book", "next_release", "set_book_units"]
+def expected_between(*, book: Book, now: datetime) -> dict[str, tuple[datetime, datetime] | None] | None:
+    """Implements R31 for the book page's port: ``reservations.estimates.book_expected_between``."""
+    return book_expected_between(book, now)
+
+
+__all__ = ["availability", "delete_book", "expected_between", "next_release", "set_book_units"]

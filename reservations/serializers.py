@@ -9,6 +9,7 @@ from django.utils.duration import duration_iso_string
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .estimates import Range, queued_expected_between
 from .models import EndReason, Reservation, Status
 from .selectors import QueuePlace, queue_place, queue_places
 
@@ -16,7 +17,8 @@ from .selectors import QueuePlace, queue_place, queue_places
 class ReservationOutputSerializer(serializers.Serializer):
     """A reservation as every endpoint shows it (SPEC section 4, Representations).
 
-    Pass ``context={"places": queue_places(...)}`` so queued rows show where they stand.
+    Pass ``context={"places": queue_places(...), "estimates": queued_expected_between(...)}`` so
+    queued rows show where they stand and when a unit should come (R14, R31).
     """
 
     id = serializers.IntegerField()
@@ -39,6 +41,7 @@ class ReservationOutputSerializer(serializers.Serializer):
     position = serializers.SerializerMethodField()
     estimated_wait = serializers.SerializerMethodField()
     estimated_wait_seconds = serializers.SerializerMethodField()
+    expected_between = serializers.SerializerMethodField()
 
     class Meta:
         ref_name = "Reservation"
@@ -69,6 +72,7 @@ class ReservationOutputSerializer(serializers.Serializer):
             "position": place.position if place else None,
             "estimated_wait": None if wait is None else duration_iso_string(timedelta(seconds=wait)),
             "estimated_wait_seconds": wait,
+            "expected_between": self.get_expected_between(instance),
         }
 
     def _place(self, reservation: Reservation) -> QueuePlace | None:
@@ -97,17 +101,34 @@ class ReservationOutputSerializer(serializers.Serializer):
             return None
         return int(place.estimated_wait.total_seconds())
 
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.DateTimeField(),
+            min_length=2,
+            max_length=2,
+            allow_null=True,
+            help_text="While queued: [earliest, latest] of when a unit should come (R31); null otherwise.",
+        )
+    )
+    def get_expected_between(self, reservation: Reservation) -> list[str] | None:
+        span: Range = self.context.get("estimates", {}).get(reservation.pk)
+        return None if span is None else [_datetime(moment) for moment in span]
+
 
 def render(reservations: list[Reservation], now: datetime) -> list[dict]:
-    """Serialize reservations with the queue places of the queued ones (a fixed number of queries)."""
-    places = queue_places(reservations, now)
-    return ReservationOutputSerializer(reservations, many=True, context={"places": places}).data
+    """Serialize reservations with the queue places and wait ranges of the queued ones (a fixed number of queries)."""
+    context = {"places": queue_places(reservations, now), "estimates": queued_expected_between(reservations, now)}
+    return ReservationOutputSerializer(reservations, many=True, context=context).data
 
 
 def render_one(reservation: Reservation, now: datetime) -> dict:
     """One reservation as render() shows it, its queue place read for it alone (queue_place)."""
     place = queue_place(reservation, now)
-    return ReservationOutputSerializer(reservation, context={"places": {reservation.pk: place} if place else {}}).data
+    context = {
+        "places": {reservation.pk: place} if place else {},
+        "estimates": queued_expected_between([reservation], now) if place else {},
+    }
+    return ReservationOutputSerializer(reservation, context=context).data
 
 
 _DATETIME_FIELD = serializers.DateTimeField()

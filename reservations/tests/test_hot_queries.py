@@ -14,6 +14,7 @@ from rest_framework import serializers
 from accounts.models import Customer, Tier
 from billing.models import TransactionKind, WalletTransaction
 from reservations.apis import ReservationOutputSerializer, render_one, visible_reservation
+from reservations.estimates import queued_expected_between
 from reservations.models import Reservation, Status
 from reservations.pricing import HISTORY_QUERY, _history, history_parameters
 from reservations.queue import _LOANS_AND_HISTORY, _QUEUE_HEADS, _first_in_queue, _loans_and_history, _queue_heads
@@ -114,8 +115,8 @@ def test_one_reservations_place_equals_the_batch_and_the_selectors_R14(make_cust
     assert queue_place(Reservation.objects.filter(book=book, status=Status.ACTIVE).first(), now) is None
 
 
-def generic(reservation: Reservation, places: dict) -> dict:
-    serializer = ReservationOutputSerializer(context={"places": places})
+def generic(reservation: Reservation, places: dict, estimates: dict | None = None) -> dict:
+    serializer = ReservationOutputSerializer(context={"places": places, "estimates": estimates or {}})
     return serializers.Serializer.to_representation(serializer, reservation)
 
 
@@ -130,7 +131,8 @@ def test_the_written_out_representation_equals_drfs_for_every_state(history, mak
     assert places  # a queued one has a place and a wait
     for reservation in everything:
         assert ReservationOutputSerializer(reservation, context={"places": places}).data == generic(reservation, places)
-        assert render_one(reservation, now) == generic(reservation, places)
+        estimates = queued_expected_between([reservation], now)  # R31
+        assert render_one(reservation, now) == generic(reservation, places, estimates)
 
 
 def test_a_visible_reservation_is_ones_own_or_any_for_an_admin(history, make_customer, django_user_model):

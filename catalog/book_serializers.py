@@ -1,0 +1,108 @@
+"""How the catalog API writes a book (SPEC section 4, Representations), in lists and alone.
+
+``books/{id}/`` adds ``expected_between`` (R31): when a unit should come to a new Plus and
+a new Premium request, asked of lending through the catalog's port (``catalog.lending``).
+"""
+
+from datetime import datetime
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .covers import thumbnail_url
+from .lending import lending
+from .models import Book
+
+COVER_SCHEMA = serializers.DictField(
+    child=serializers.CharField(), allow_null=True, help_text="Cover thumbnails' URLs (`card`, `page`); null: none."
+)
+
+
+class BookOutputSerializer(serializers.Serializer):
+    """A book as every endpoint shows it (SPEC section 4, Representations).
+
+    Render books from ``catalog.selectors`` (book_list, book_detail): they carry the
+    availability annotations and the prefetched authors.
+    """
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    isbn = serializers.CharField(help_text="ISBN-10 or ISBN-13, without hyphens.")
+    price = serializers.IntegerField(help_text="List price in toman.")
+    genre = serializers.IntegerField(source="genre_id")
+    genre_name = serializers.CharField(source="genre.name")
+    authors = serializers.SerializerMethodField()
+    author_names = serializers.SerializerMethodField()
+    description = serializers.CharField()
+    units = serializers.IntegerField(help_text="Copies the library owns.")
+    available_units = serializers.IntegerField(help_text="Units free now (R9): not held by a running loan.")
+    queue_length = serializers.IntegerField(help_text="Customers waiting in the queue (R12).")
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    cover = serializers.SerializerMethodField()
+
+    class Meta:
+        ref_name = "Book"
+
+    @extend_schema_field(COVER_SCHEMA)
+    def get_cover(self, book: Book) -> dict[str, str] | None:
+        return {alias: thumbnail_url(book.cover, alias) for alias in ("card", "page")} if book.cover else None
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField(), help_text="Author ids."))
+    def get_authors(self, book: Book) -> list[int]:
+        return [author.pk for author in book.authors.all()]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField(), help_text="In the order of `authors`."))
+    def get_author_names(self, book: Book) -> list[str]:
+        return [author.user.get_full_name() or author.user.username for author in book.authors.all()]
+
+
+RANGE_SCHEMA = serializers.ListField(
+    child=serializers.DateTimeField(),
+    min_length=2,
+    max_length=2,
+    allow_null=True,
+    help_text="[earliest, latest]; null when the library owns no copy (R31).",
+)
+
+
+class ExpectedBetweenSerializer(serializers.Serializer):
+    plus = RANGE_SCHEMA
+    premium = RANGE_SCHEMA
+
+    class Meta:
+        ref_name = "ExpectedBetween"
+
+
+class BookDetailOutputSerializer(BookOutputSerializer):
+    """One book (``books/{id}/``): a book as every endpoint shows it, with the wait estimate (R31).
+
+    Pass ``context={"now": ...}``, the moment its availability was read at.
+    """
+
+    expected_between = serializers.SerializerMethodField()
+
+    class Meta:
+        ref_name = "BookDetail"
+
+    @extend_schema_field(
+        ExpectedBetweenSerializer(
+            allow_null=True,
+            help_text="When a unit should come to a new Plus and Premium request; null while one is free (R31).",
+        )
+    )
+    def get_expected_between(self, book: Book) -> dict[str, list[str] | None] | None:
+        if book.available_units > 0:  # read with the book: no need to ask lending
+            return None
+        ranges = lending().expected_between(book=book, now=self.context.get("now") or timezone.now())
+        if ranges is None:
+            return None
+        return {tier: None if span is None else [_datetime(moment) for moment in span] for tier, span in ranges.items()}
+
+
+_DATETIME_FIELD = serializers.DateTimeField()
+
+
+def _datetime(moment: datetime) -> str:
+    return _DATETIME_FIELD.to_representation(moment)

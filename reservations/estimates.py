@@ -1,0 +1,148 @@
+"""R31's wait estimates read from the database: a book's, before joining, and each queued entry's.
+
+The reads are two queries for any number of books, never one per entry: the books'
+queues in R12 order, then their running loans, loans ended in the last HISTORY_DAYS and
+Premium requests of the last PREMIUM_RATE_DAYS together; a book with
+fewer than BOOK_HISTORY_AT_LEAST ended loans learns from the whole catalog's latest
+CATALOG_HISTORY_LOANS instead, kept in the cache for CATALOG_HISTORY_SECONDS (it moves
+slowly, and reading it scans far more than one book). The walk itself is
+``reservations.wait_range.expected_between``, the function make bench's backtest scores.
+
+Decisions where SPEC is silent:
+- A paused entry is estimated from when its pause ends (R30); entries paused ahead of a
+  request are skipped at the returns before their pause ends and take a unit after.
+- "Premium" is the tier in force at `now`; a Free customer or a visitor is shown both tiers.
+- Implements R31.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.core.cache import cache
+from django.db.models import Q
+
+from accounts.models import Tier
+from catalog.models import Book
+
+from .models import ENDED_AFTER_ACTIVE, Reservation, Status
+from .wait_range import Loan, LoanHistory, Waiting, expected_between
+
+HISTORY_DAYS = 90
+BOOK_HISTORY_AT_LEAST = 20
+CATALOG_HISTORY_LOANS = 1_000
+CATALOG_HISTORY_SECONDS = 600
+CATALOG_HISTORY_KEY = "reservations:estimates:catalog-history"
+PREMIUM_RATE_DAYS = 30
+
+Range = tuple[datetime, datetime] | None
+
+
+class _BookState:
+    """What the walk needs of one book, read for many books at once."""
+
+    def __init__(self, units: int) -> None:
+        self.units = units
+        self.loans: list[Loan] = []
+        self.queue: list[tuple[int, Waiting]] = []  # (reservation id, entry) in R12 order
+        self.ended: list[tuple[datetime, datetime, datetime]] = []
+        self.premium_requests = 0
+
+
+def _book_states(units: dict[int, int], now: datetime) -> dict[int, _BookState]:
+    """The running loans, queues, recent loans and Premium requests of the books: two queries."""
+    states = {book_id: _BookState(count) for book_id, count in units.items()}
+    books = Reservation.objects.filter(book_id__in=list(units))
+    for book_id, pk, days, paused_until, priority in books.in_queue_order(now).values_list(
+        "book_id", "id", "days", "paused_until", "priority"
+    ):
+        paused = paused_until if paused_until is not None and paused_until > now else None
+        states[book_id].queue.append((pk, Waiting(days, priority == 0, paused)))
+    since, rate_since = now - timedelta(days=HISTORY_DAYS), now - timedelta(days=PREMIUM_RATE_DAYS)
+    running, ended = Q(status=Status.ACTIVE, ends_at__gt=now), Q(status__in=ENDED_AFTER_ACTIVE, ended_at__gte=since)
+    rows = (
+        books.with_queue_priority(now)
+        .filter(running | ended | Q(priority=0, requested_at__gt=rate_since))
+        .order_by()
+        .values_list("book_id", "status", "starts_at", "ends_at", "ended_at", "requested_at", "priority")
+    )
+    for book_id, status, starts_at, ends_at, ended_at, requested_at, priority in rows:
+        state = states[book_id]
+        if status == Status.ACTIVE and ends_at > now:
+            state.loans.append(Loan(starts_at, ends_at))
+        elif status in ENDED_AFTER_ACTIVE and ended_at >= since:
+            state.ended.append((starts_at, ends_at, ended_at))
+        if priority == 0 and requested_at > rate_since:
+            state.premium_requests += 1
+    return states
+
+
+def catalog_history(now: datetime) -> LoanHistory:
+    """How the catalog's latest loans ended in the last HISTORY_DAYS (cached: one scan in ten minutes)."""
+    used = cache.get(CATALOG_HISTORY_KEY)
+    if used is None:
+        since = now - timedelta(days=HISTORY_DAYS)
+        ended = (
+            Reservation.objects.filter(status__in=ENDED_AFTER_ACTIVE, ends_at__gte=since, ended_at__gte=since)
+            .order_by("-ends_at")
+            .values_list("starts_at", "ends_at", "ended_at")[:CATALOG_HISTORY_LOANS]
+        )
+        used = LoanHistory.of(list(ended)).used
+        cache.set(CATALOG_HISTORY_KEY, used, CATALOG_HISTORY_SECONDS)
+    return LoanHistory(tuple(used))
+
+
+def _ranges(state: _BookState, queue: list[Waiting], wanted: set[int], now: datetime) -> dict[int, Range]:
+    history = LoanHistory.of(state.ended)
+    if len(history.used) < BOOK_HISTORY_AT_LEAST:
+        history = catalog_history(now)
+    return expected_between(
+        now=now,
+        units=state.units,
+        loans=state.loans,
+        queue=queue,
+        wanted=wanted,
+        history=history,
+        premium_per_day=state.premium_requests / PREMIUM_RATE_DAYS,
+    )
+
+
+def book_expected_between(book: Book, now: datetime) -> dict[str, Range] | None:
+    """When a unit should come to a new Plus and a new Premium request for `book` (R31).
+
+    None while a unit is free; a tier's range is None when the library owns no unit.
+    """
+    state = _book_states({book.pk: book.units}, now)[book.pk]
+    if state.units > len(state.loans):
+        return None
+    entries = [entry for _, entry in state.queue]
+    premium_ahead = sum(1 for entry in entries if entry.premium)  # R12: Premium first, then by request
+    answer = {}
+    for tier, place, premium in ((Tier.PLUS, len(entries), False), (Tier.PREMIUM, premium_ahead, True)):
+        queue = [*entries[:place], Waiting(0, premium), *entries[place:]]
+        # the newcomer's own days do not matter to its wait: only those ahead of it hold units
+        answer[str(tier)] = _ranges(state, queue, {place}, now)[place]
+    return answer
+
+
+def queued_expected_between(reservations: Iterable[Reservation], now: datetime) -> dict[int, Range]:
+    """[earliest, latest] of each queued reservation's unit, keyed by id (R31), per book once.
+
+    The same reads as ``book_expected_between`` for all their books together. Reads
+    each reservation's book (select_related it).
+    """
+    queued = [r for r in reservations if r.status == Status.QUEUED]
+    if not queued:
+        return {}
+    states = _book_states({r.book_id: r.book.units for r in queued}, now)
+    wanted_ids: dict[int, set[int]] = defaultdict(set)
+    for reservation in queued:
+        wanted_ids[reservation.book_id].add(reservation.pk)
+    answer: dict[int, Range] = {}
+    for book_id, ids in wanted_ids.items():
+        state = states[book_id]
+        place = {pk: index for index, (pk, _) in enumerate(state.queue)}
+        wanted = {place[pk] for pk in ids if pk in place}  # one that left since it was read has none
+        ranges = _ranges(state, [entry for _, entry in state.queue], wanted, now)
+        answer.update({state.queue[index][0]: ranges[index] for index in wanted})
+    return answer
