@@ -12,6 +12,7 @@ Implements R40.
 from datetime import date, datetime
 
 from django.utils import timezone, translation
+from django.utils.dates import MONTHS
 from django.utils.translation import gettext
 from persiantools import digits
 from persiantools.jdatetime import JalaliDate, JalaliDateTime
@@ -66,3 +67,41 @@ def local_date(day: date | datetime) -> str:
     if speaking_persian():
         return digits.en_to_fa(JalaliDate(day).strftime("%Y/%m/%d"))
     return day.strftime("%Y-%m-%d")
+
+
+def _day_and_month(day: date) -> tuple[str, str, int]:
+    """The day's number, its month's name and its year: Jalali in Persian, Gregorian in English."""
+    if speaking_persian():
+        jalali = JalaliDate(day)
+        return digits.en_to_fa(str(jalali.day)), jalali.strftime("%B", locale="fa"), jalali.year
+    return str(day.day), str(MONTHS[day.month]), day.year
+
+
+def day_range(earliest: datetime, latest: datetime) -> str:
+    """Two moments as days people read: "between 24 and 27 December", or "بین ۳ و ۶ دی" (R31, R40).
+
+    In the site's zone; both months are named when they differ, both years when those do,
+    and one day stands alone ("on 24 December").
+    """
+    first, last = (timezone.localtime(moment).date() for moment in (earliest, latest))
+    first_day, first_month, first_year = _day_and_month(first)
+    last_day, last_month, last_year = _day_and_month(last)
+    if first_year != last_year:
+        first_month, last_month = (
+            f"{month} {persian_digits(str(year))}"
+            for month, year in ((first_month, first_year), (last_month, last_year))
+        )
+    if first == last:
+        return gettext("on %(day)s %(month)s") % {"day": first_day, "month": first_month}
+    if first_month == last_month:
+        return gettext("between %(first)s and %(last)s %(month)s") % {
+            "first": first_day,
+            "last": last_day,
+            "month": last_month,
+        }
+    return gettext("between %(first)s %(first_month)s and %(last)s %(last_month)s") % {
+        "first": first_day,
+        "first_month": first_month,
+        "last": last_day,
+        "last_month": last_month,
+    }

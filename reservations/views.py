@@ -34,6 +34,7 @@ from catalog.views import book_or_404, render_book_page
 from core.exceptions import DomainError
 from core.formatting import local_time, number, toman
 
+from .estimates import queued_expected_between
 from .forms import ReserveForm
 from .models import LIVE_STATUSES, Status
 from .pause_views import pause_controls
@@ -76,6 +77,7 @@ def _render_reservations(request: HttpRequest, customer: Customer, *, status: in
     costs = queued_costs(customer, now, queued=queued) if queued else []  # the price at promotion (issue 17)
     cost_of = {cost.reservation.pk: cost for cost in costs}
     shortfall = uncovered_total(costs, customer.balance)
+    ranges = queued_expected_between(queued, now)
     queue_rows = []
     for reservation in queued:
         place = places.get(reservation.pk)
@@ -87,6 +89,7 @@ def _render_reservations(request: HttpRequest, customer: Customer, *, status: in
                 "wait": describe_wait(wait),
                 "expected_at": now + wait if wait else None,
                 "cost": cost_of.get(reservation.pk),
+                "expected_between": ranges.get(reservation.pk),  # R31
                 **pauses[reservation.pk],
             }
         )

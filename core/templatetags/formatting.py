@@ -40,3 +40,9 @@ def decimal(value, places=1) -> str:
 @register.filter
 def digits(value) -> str:
     return "" if value is None else formatting.persian_digits(str(value))
+
+
+@register.filter
+def day_range(span) -> str:
+    """``{{ expected_between|day_range }}``: an [earliest, latest] pair as days (R31)."""
+    return "" if not span else formatting.day_range(*span)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import Tier
 from accounts.permissions import is_customer
 
+from ..estimates import book_expected_between
 from ..exceptions import InvalidDays
 from ..forms import ReserveForm
 from ..models import Status
@@ -45,6 +46,10 @@ def reserve_box(context: template.Context) -> dict:
         # How long a newcomer would wait, told before they join (R14).
         join = wait_if_joined(book, now, customer)
         box.update(join=join, join_wait=describe_wait(join.estimated_wait))
+        # When a copy should come, as days (R31): the customer's own tier, else both.
+        ranges = book_expected_between(book, now) or {}
+        tier = Tier.PREMIUM if customer is not None and customer.has_queue_priority(now) else Tier.PLUS
+        box.update(join_ranges=ranges, join_range=ranges.get(str(tier)))
     if customer is None:
         return box
     rule = customer.rule_at(now)
