@@ -6,6 +6,7 @@
 #   make lint   ruff check and ruff format --check
 #   make fmt    ruff format and ruff check --fix
 #   make bench  benchmarks on production settings with 100k books (bench/run.sh): table + bench/results.json
+#   make backtest  R31's wait estimate scored on generated history (in seconds; BACKTEST_ARGS=--sweep)
 #   make race   admin saves racing reserves/returns and wallet charges (issue 13, R9 R19 R27), 25s each; RACE_ARGS
 #   make probe  the attacks of issue 14 replayed on gunicorn, production settings: which defences held; PROBE_ARGS
 #   make screenshots  PNGs of the main pages in Persian and English on the demo data into docs/screenshots/
@@ -95,6 +96,11 @@ bench: $(STAMP) $(MO)
 
 # The races of issue 13 on gunicorn and PostgreSQL (bench/integrity_race.py): exits 1 when an
 # invariant breaks. RACE_ARGS passes options, e.g. make race RACE_ARGS="--seconds 10 --clients 16".
+# R31's wait estimate scored on generated history, in memory, in seconds (also part of make bench).
+.PHONY: backtest
+backtest: $(STAMP)
+	@$(BIN)/python bench/backtest_estimate.py $(BACKTEST_ARGS)
+
 .PHONY: race
 race: $(STAMP)
 	@$(BIN)/python bench/integrity_race.py $(RACE_ARGS)

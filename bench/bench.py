@@ -74,6 +74,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from backtest_estimate import backtest, describe  # noqa: E402
 from bench_config import FIXTURES, KEPT_UP, RATIO_ROWS, RESULTS_FILE, SERVER_LOG  # noqa: E402
 from bench_http import calibration_benchmark, http_benchmarks, read_paths, uncached_benchmarks  # noqa: E402
 from bench_inprocess import (  # noqa: E402
@@ -125,6 +126,7 @@ def main() -> None:
     settle()
     sweep = sweep_benchmark()
     language = language_benchmark()
+    estimate = backtest()  # R31's wait ranges on generated history, in memory (bench/backtest_estimate.py)
 
     ratio = {name: round(http[row]["rps"] / yardstick, 3) for name, row in RATIO_ROWS.items()}
     figures = {
@@ -150,6 +152,7 @@ def main() -> None:
         "queries_reserve": queries["reserve"],
         "oversold_books": oversold["oversold_books"] + oversold["units_on_loan_mismatches"],
         "wallets_off_ledger": oversold["wallets_off_ledger"],
+        "estimate_hit_rate": round(100 * estimate["join"]["hit_rate"], 1),
     }
     results = {
         "machine": machine,
@@ -161,6 +164,7 @@ def main() -> None:
         "paused_queue": paused_queue,
         "sweep": sweep,
         "language": language,
+        "backtest": {**estimate, "summary": describe(estimate)},
         "worker_rss_mb": rss,
         "targets": target_rows(figures, http, yardstick),
     }

@@ -161,6 +161,8 @@ def print_table(results: dict) -> None:
             f"{language['us_added_visitor']} µs of CPU to a visitor's request, {language['us_added_user']} µs "
             f"to a logged-in user's{share}"
         )
+    if results.get("backtest"):
+        print(results["backtest"]["summary"])
     print(f"gunicorn worker RSS after the run: {', '.join(f'{mb} MB' for mb in results['worker_rss_mb'])}")
     print()
     print(f"| {'target':<27} | issue | {'measured':>12} | {'×yard':>5} | {'goal':>8} | met |")

@@ -101,3 +101,16 @@ def test_the_walk_stops_once_the_wanted_are_served_and_poisson_quantiles():
     assert poisson_quantile(0.0, 0.9) == 0
     assert poisson_quantile(1.0, 0.9) == 2
     assert poisson_quantile(10.0, 0.9) == 14
+
+
+def test_the_backtest_on_generated_history_meets_its_goal_R31():
+    """make bench's backtest (bench/backtest_estimate.py), on two of its seeds: at least 80% inside the range."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from backtest_estimate import backtest
+
+    result = backtest(seeds=(1, 2))
+    assert result["join"]["hit_rate"] >= 0.8 and result["queued_daily"]["hit_rate"] >= 0.8
+    assert result["join_plus"]["hit_rate"] >= 0.8 and result["join_premium"]["hit_rate"] >= 0.8
