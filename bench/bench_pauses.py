@@ -17,7 +17,9 @@ from django.utils import timezone
 
 from catalog.models import Book
 from reservations.models import Reservation, Status
-from reservations.queue import _QUEUE_HEADS, _first_in_queue, _queue_heads
+from reservations.queue_head import QUEUE_HEADS as _QUEUE_HEADS
+from reservations.queue_head import _queue_heads
+from reservations.queue_head import first_in_queue as _first_in_queue
 
 CALLS = 200
 

@@ -53,6 +53,7 @@ from .exceptions import (
 from .gateways import get_gateway
 from .models import ChargeStatus, GatewayCharge, TransactionKind, WalletTransaction
 from .rules import MAX_CHARGE, MIN_CHARGE
+from .signals import wallet_debited
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +119,9 @@ def debit_wallet(*, customer: Customer, amount: int, kind: str, reference: str, 
     """Take `amount` from a locked customer's wallet, or raise InsufficientFunds (R11, R19). Implements R19."""
     if amount < 0:
         raise ValueError("A debit amount is not negative.")
-    return _write_ledger(customer, amount=-amount, kind=kind, reference=reference, now=now)
+    row = _write_ledger(customer, amount=-amount, kind=kind, reference=reference, now=now)
+    wallet_debited.send(sender=Customer, customer=customer, now=now)  # R32's check, in this transaction
+    return row
 
 
 def credit_wallet(

@@ -3,22 +3,24 @@
 Called, under the book's lock, by every release (return, expiry, admin end, units raised).
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.db import connection
-from django.db.models import QuerySet, Subquery
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.languages import speaking_to
 from accounts.models import Customer, Notification
 from accounts.services import notify
 from catalog.models import Book
-from core.compiled import CompiledQuery, Param
+from core.compiled import CompiledQuery
 from core.formatting import local_time, toman
 
+from .head_warning import warn_queue_head
 from .loans import end_due_loans, running_loans, save_reservation, start_loan
 from .models import EndReason, Reservation, Status
 from .pricing import HISTORY_PARAMS, History, history_parameters, quote, with_history
+from .queue_head import first_in_queue as _first_in_queue  # the name README's rule table gives R12
 
 
 def _loans_and_history(customer: int, **window: datetime) -> QuerySet:
@@ -58,56 +60,6 @@ def _promotion_refusal(
     return None, history
 
 
-def _queue_heads(book: int, now: datetime) -> QuerySet[Book]:
-    """Ids of the book's earliest waiting entry of a customer with queue priority at `now`, and of its first (R12).
-
-    Paused places are skipped, not dropped (R30): ``waiting(now)``, where a pause whose
-    moment has come counts as resumed even before the beat task clears it.
-    """
-    # The book's id as a value, not OuterRef("pk"): the planner then knows how long this
-    # book's queue is and walks the index, where an outer reference made it guess a few
-    # rows and sort them all (Premium head: 21 ms instead of 0.4 ms on 10,000; make bench).
-    queued = Reservation.objects.filter(book=book).waiting(now).order_by("requested_at", "id")
-    premium = queued.filter(Customer.queue_priority_q(now, "customer__"))
-    return (
-        Book.objects.filter(pk=book)
-        .order_by()
-        .annotate(premium=Subquery(premium.values("pk")[:1]), first=Subquery(queued.values("pk")[:1]))
-        .values_list("premium", "first")[:1]
-    )
-
-
-def _entry_with_customer_locked(pk: int) -> QuerySet[Reservation]:
-    return Reservation.objects.filter(pk=pk).select_related("customer__user").select_for_update(of=("customer",))[:1]
-
-
-_QUEUE_HEADS = CompiledQuery(_queue_heads, book=Param("book", 0), now=Param("now", datetime.now(UTC)))
-
-
-_ENTRY_WITH_CUSTOMER_LOCKED = CompiledQuery(_entry_with_customer_locked, pk=Param("pk", 0))
-
-
-def _first_in_queue(book: Book, now: datetime) -> Reservation | None:
-    """The waiting entry ``in_queue_order(now)`` puts first (R12, R30), with its customer's row locked.
-
-    The earliest waiting entry (R30) of a customer with queue priority at `now`, else the
-    earliest. One statement finds both: each subquery walks ``reservation_queue_idx`` in
-    request order, skipping paused places on the index's own ``paused_until``, and stops
-    at its first match, where one query sorting the whole queue by priority would read
-    all of it (10,000 entries: 30 ms; make bench). A book with no queue costs that one
-    statement. The entry chosen is then read with its customer's row locked, so
-    it is served with its customer's current balance. The caller holds the book's lock,
-    under which every change to the book's queue happens, so the entries cannot change
-    in between; a customer who gained priority after the first statement is served as
-    they were then, as if their purchase had come a moment later.
-
-    Implements R12.
-    """
-    premium, first = _QUEUE_HEADS.first(book=book.pk, now=now)
-    head = premium or first
-    return None if head is None else _ENTRY_WITH_CUSTOMER_LOCKED.first(pk=head)
-
-
 def serve_queue(*, book: Book, now: datetime) -> list[Reservation]:
     """Give each free unit of the locked `book` to the queue in R12 order (R13).
 
@@ -144,6 +96,7 @@ def serve_queue(*, book: Book, now: datetime) -> list[Reservation]:
                 "price": toman(entry.price),
             }
         notify(user=customer.user, kind=Notification.Kind.PROMOTED, message=message)
+    warn_queue_head(book, now)  # R32: whoever is first now, if the wallet falls short
     return promoted
 
 

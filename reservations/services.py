@@ -37,6 +37,7 @@ from .exceptions import (
     SubscriptionRequired,
     UnitsBelowOnLoan,
 )
+from .head_warning import warn_queue_head
 from .loans import (
     lock_existing_book,
     lock_reservation,
@@ -186,7 +187,7 @@ def return_reservation(*, customer: Customer, reservation: Reservation, now: dat
 def leave_queue(*, customer: Customer, reservation: Reservation, now: datetime | None = None) -> Reservation:
     """Leave a queue at any time, at no charge. Implements R14."""
     now = now or timezone.now()
-    _, reservation = lock_reservation(reservation)
+    book, reservation = lock_reservation(reservation)
     if reservation.customer_id != customer.pk:
         raise NotReservationOwner()
     if reservation.status == Status.ACTIVE:
@@ -195,6 +196,7 @@ def leave_queue(*, customer: Customer, reservation: Reservation, now: datetime |
         raise ReservationNotQueued()
     reservation.leave_queue(status=Status.CANCELLED, at=now, reason=EndReason.LEFT_QUEUE)
     save_reservation(reservation)
+    warn_queue_head(book, now)  # R32: the next in line may be first now
     return reservation
 
 
@@ -227,6 +229,7 @@ def remove_from_queue_by_admin(*, reservation: Reservation, now: datetime | None
         raise ReservationNotQueued()
     reservation.leave_queue(status=Status.CANCELLED, at=now, reason=EndReason.REMOVED_BY_ADMIN)
     save_reservation(reservation)
+    warn_queue_head(book, now)  # R32: the next in line may be first now
     user = reservation.customer.user
     with speaking_to(user):
         message = _("An admin removed you from the queue for “%(title)s”.") % {"title": book.title}

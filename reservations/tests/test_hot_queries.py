@@ -17,7 +17,10 @@ from reservations.apis import ReservationOutputSerializer, render_one, visible_r
 from reservations.estimates import queued_expected_between
 from reservations.models import Reservation, Status
 from reservations.pricing import HISTORY_QUERY, _history, history_parameters
-from reservations.queue import _LOANS_AND_HISTORY, _QUEUE_HEADS, _first_in_queue, _loans_and_history, _queue_heads
+from reservations.queue import _LOANS_AND_HISTORY, _loans_and_history
+from reservations.queue_head import QUEUE_HEADS as _QUEUE_HEADS
+from reservations.queue_head import _queue_heads
+from reservations.queue_head import first_in_queue as _first_in_queue
 from reservations.selectors import estimated_wait, position_in_queue, queue_place, queue_places
 from reservations.services import _RESERVE_CHECKS, _reserve_checks_query, reserve, return_reservation
 
