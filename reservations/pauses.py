@@ -30,6 +30,7 @@ from core.formatting import local_date
 from core.transactions import atomic_with_retry
 
 from .exceptions import InvalidPauseDate, NotReservationOwner, ReservationNotQueued
+from .head_warning import warn_queue_head
 from .loans import lock_reservation, save_reservation
 from .models import Reservation, Status
 from .queue import expire_due, serve_queue
@@ -69,10 +70,16 @@ def _own_queued(customer: Customer, reservation: Reservation) -> tuple[Book, Res
 
 
 def _serve_if_free(book: Book, now: datetime) -> None:
-    """Serve the locked book's queue if it has a free unit, loans past their end ended first (R13, R16)."""
+    """Serve the locked book's queue if it has a free unit, loans past their end ended first (R13, R16).
+
+    Whoever is first afterwards is checked against the price (R32): a pause or a resume can
+    change who is first without serving anyone.
+    """
     expire_due(book, now)
     if book.free_units > 0:
-        serve_queue(book=book, now=now)
+        serve_queue(book=book, now=now)  # which checks the new head itself
+    else:
+        warn_queue_head(book, now)
 
 
 @atomic_with_retry()
@@ -83,9 +90,10 @@ def pause(*, customer: Customer, reservation: Reservation, until: date, now: dat
     """
     now = now or timezone.now()
     validate_pause_day(until, now)
-    _, reservation = _own_queued(customer, reservation)
+    book, reservation = _own_queued(customer, reservation)
     reservation.paused_until = resume_moment(until)
     save_reservation(reservation)
+    warn_queue_head(book, now)  # R32: the next in line may be first now
     return reservation
 
 

@@ -106,3 +106,22 @@ def test_the_warning_speaks_the_customers_language_R32_R40(line, now):
     spend(line["first"], now + 3 * MINUTE)
     (message,) = warnings_of(line["first"])
     assert "نفر اول صف «Suvashun»" in message and "۳٬۰۰۰ تومان" in message and "۲٬۰۰۰ تومان" in message
+
+
+def test_pausing_the_first_place_warns_the_next_when_short_R30_R32(line, now):
+    from reservations.pauses import pause
+
+    spend(line["second"], now + 3 * MINUTE)  # second is not first yet: nobody told
+    assert warnings_of(line["second"]) == []
+    pause(customer=line["first"], reservation=line["first_entry"], until=(now + timedelta(days=3)).date(), now=now)
+    assert len(warnings_of(line["second"])) == 1 and warnings_of(line["first"]) == []
+
+
+def test_resuming_a_place_that_becomes_first_warns_it_when_short_R30_R32(line, now):
+    from reservations.pauses import pause, resume
+
+    pause(customer=line["first"], reservation=line["first_entry"], until=(now + timedelta(days=3)).date(), now=now)
+    spend(line["first"], now + 3 * MINUTE)  # paused: not first, not told
+    assert warnings_of(line["first"]) == []
+    resume(customer=line["first"], reservation=line["first_entry"], now=now + 4 * MINUTE)
+    assert len(warnings_of(line["first"])) == 1
