@@ -60,7 +60,10 @@ class NotificationPagination(StandardPagination):
 
 
 class NotificationListApi(APIView):
-    """Your own notifications, newest first, with the unread count (R39)."""
+    """Your own notifications, newest first, with the unread count (R39).
+
+    Implements R32.
+    """
 
     permission_classes = [IsAuthenticated]
     pagination_class = NotificationPagination
@@ -87,7 +90,10 @@ class NotificationListApi(APIView):
 
 
 class NotificationReadApi(APIView):
-    """Mark your notifications read: all of them, or those of ``ids`` (R39)."""
+    """Mark your notifications read: all of them, or those of ``ids`` (R39).
+
+    Implements R32.
+    """
 
     permission_classes = [IsAuthenticated]
 

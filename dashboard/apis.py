@@ -47,7 +47,10 @@ ORDERING = sorted([*SORTABLE, *(f"-{column}" for column in SORTABLE)])
 
 
 class DemandApi(APIView):
-    """Every book's demand, sorted by ``?ordering=`` (R33)."""
+    """Every book's demand, sorted by ``?ordering=`` (R33).
+
+    Implements R33.
+    """
 
     permission_classes = [IsAdmin]
     renderer_classes = [JSONRenderer, CsvRenderer]

@@ -43,7 +43,10 @@ HEADINGS = {
 
 
 def csv_text(rows: list[DemandRow]) -> str:
-    """The rows as CSV: a header of R33's column names, then one line per book."""
+    """The rows as CSV: a header of R33's column names, then one line per book.
+
+    Implements R33.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)

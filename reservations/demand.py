@@ -124,6 +124,8 @@ def demand(*, now: datetime, ordering: str | None = None, per_unit: int | None =
     """Every book in the catalog with R33's figures annotated, sorted by `ordering` (a column, ``-`` for descending).
 
     An unknown `ordering` falls back to the default: most to buy first, then longest queue.
+
+    Implements R33.
     """
     per_unit = per_unit or queue_per_unit()
     reservations = Reservation.objects.all()

@@ -111,6 +111,8 @@ def book_expected_between(book: Book, now: datetime) -> dict[str, Range] | None:
     """When a unit should come to a new Plus and a new Premium request for `book` (R31).
 
     None while a unit is free; a tier's range is None when the library owns no unit.
+
+    Implements R31.
     """
     state = _book_states({book.pk: book.units}, now)[book.pk]
     if state.units > len(state.loans):
@@ -130,6 +132,8 @@ def queued_expected_between(reservations: Iterable[Reservation], now: datetime) 
 
     The same reads as ``book_expected_between`` for all their books together. Reads
     each reservation's book (select_related it).
+
+    Implements R31.
     """
     queued = [r for r in reservations if r.status == Status.QUEUED]
     if not queued:

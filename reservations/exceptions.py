@@ -51,7 +51,10 @@ class RenewalLimitReached(Conflict):
 
 
 class BookHasQueue(Conflict):
-    """Someone waits for the book (a queued place not paused), so its loan is not renewed (R29)."""
+    """Someone waits for the book (a queued place not paused), so its loan is not renewed (R29).
+
+    Implements R29.
+    """
 
     code = "book_has_queue"
     default_message = gettext_lazy("Someone is waiting for this book, so the loan cannot be renewed.")

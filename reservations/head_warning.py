@@ -57,7 +57,10 @@ def _warn(entry: Reservation, book: Book, customer: Customer, now: datetime) -> 
 
 
 def warn_queue_head(book: Book, now: datetime) -> bool:
-    """Warn the first waiting customer of the locked `book` whose wallet is short of the price (R32); True if told."""
+    """Warn the first waiting customer of the locked `book` whose wallet is short of the price (R32); True if told.
+
+    Implements R32.
+    """
     if book.free_units > 0:
         return False  # the queue was served until it ran out: nobody waits (or all are paused)
     entry = first_in_queue(book, now)
@@ -65,7 +68,10 @@ def warn_queue_head(book: Book, now: datetime) -> bool:
 
 
 def warn_customer_heads(customer: Customer, now: datetime) -> int:
-    """Warn the locked `customer`, whose balance just fell, of each queue they head and can no longer pay (R32)."""
+    """Warn the locked `customer`, whose balance just fell, of each queue they head and can no longer pay (R32).
+
+    Implements R32.
+    """
     entries = list(
         Reservation.objects.filter(customer=customer, wallet_warned_at__isnull=True)
         .waiting(now)

@@ -59,6 +59,8 @@ def first_in_queue(book: Book, now: datetime) -> Reservation | None:
     they were then, as if their purchase had come a moment later.
 
     Implements R12.
+
+    Implements R12 and R30.
     """
     premium, first = QUEUE_HEADS.first(book=book.pk, now=now)
     head = premium or first

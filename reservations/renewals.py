@@ -113,7 +113,8 @@ def renew(*, customer: Customer, reservation: Reservation, days: int, now: datet
     """Extend a running loan by `days`, paid from the wallet, while nobody waits for the book (R29, R32).
 
     Locks the book, re-reads the reservation, then locks the customer (the lock order of
-    every reservation use case). Any refusal changes nothing. Implements R29.
+    every reservation use case). Any refusal changes nothing; the customer is told of a
+    renewal in their language. Implements R29 and R32.
     """
     now = now or timezone.now()
     book, reservation = lock_reservation(reservation)

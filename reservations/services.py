@@ -206,6 +206,8 @@ def end_reservation_by_admin(*, reservation: Reservation, now: datetime | None =
 
     The customer is told, as a removed queue entry is (issue 17). A loan that had already
     reached its end expired by itself: nothing to tell.
+
+    Implements R32.
     """
     reservation = _end_loan(reservation, status=Status.ENDED_BY_ADMIN, now=now or timezone.now(), customer=None)
     if reservation.status == Status.ENDED_BY_ADMIN:
