@@ -110,13 +110,33 @@ class AdminEnd:
 
 
 @dataclass(frozen=True)
+class Renew:
+    """Renew a running loan by `days` (R29)."""
+
+    days_ago: float
+    username: str
+    book: str
+    days: int
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Pause a queued place until the day `until_days_ago` days before the seeding (R30)."""
+
+    days_ago: float
+    username: str
+    book: str
+    until_days_ago: float
+
+
+@dataclass(frozen=True)
 class Beat:
     """What the Celery beat would run at that moment (R5, R13, R16, R20)."""
 
     days_ago: float
 
 
-Step = Charge | Subscribe | AutoRenew | Reserve | Return | LeaveQueue | AdminEnd | Beat
+Step = Charge | Subscribe | AutoRenew | Reserve | Return | LeaveQueue | AdminEnd | Renew | Pause | Beat
 
 # The values ---------------------------------------------------------------------------
 
@@ -463,7 +483,8 @@ DEMO_ACCOUNTS = (ADMIN_USERNAME, "demo_free", "demo_plus", "demo_premium", "demo
 # dropped (no subscription; wallet short) and cancelled entries; promotions from
 # queues; a Plus → Premium upgrade with its refund; an auto-renewal; a lapsed plan; the
 # 30% (more than 3 books in 30 days) and 100% (more than 300,000 paid in 60 days)
-# discounts of R7; active loans, some ending within a day; live queues with Premium first.
+# discounts of R7; active loans, some ending within a day, one renewed; a paused place
+# resumed; live queues with Premium first.
 HISTORY: tuple[Step, ...] = (
     Charge(51, "reza_karimi", 500_000),
     Subscribe(50, "reza_karimi", Tier.PLUS, 2),
@@ -529,10 +550,12 @@ HISTORY: tuple[Step, ...] = (
     Reserve(5, "sara_ahmadi", "kelidar", 14),
     AdminEnd(4, "reza_karimi", "blind_owl"),
     Reserve(4, "demo_plus", "kelidar", 7),  # queued
+    Pause(3.8, "demo_plus", "kelidar", 2),  # deliver later: resumed by the last beat (R30)
     Reserve(3.5, "emma_clark", "kelidar", 10),  # queued, ahead of demo_plus (R12)
     Beat(2.9),  # maryam renewed; prince expires: neda dropped (wallet), leila promoted
     Reserve(2, "leila_jafari", "dalloway", 7),  # queued
     Reserve(2, "demo_plus", "lights", 7),
+    Renew(1.8, "demo_plus", "lights", 3),  # nobody waits for it (R29)
     Reserve(1.5, "demo_plus", "letters", 2),
     LeaveQueue(1, "leila_jafari", "dalloway"),
     Reserve(1, "john_miller", "pride", 7),

@@ -19,6 +19,7 @@ from typing import assert_never
 
 from django.core.management.base import CommandError
 from django.db.models import F
+from django.utils import timezone
 from stdnum import ean, iban
 from stdnum import isbn as stdnum_isbn
 
@@ -44,7 +45,9 @@ from demo.data import (
     BookSeed,
     Charge,
     LeaveQueue,
+    Pause,
     Person,
+    Renew,
     Reserve,
     Return,
     Step,
@@ -53,6 +56,8 @@ from demo.data import (
 from reservations.expiry import expire_due_reservations
 from reservations.models import Reservation
 from reservations.notifications import notify_ending_soon
+from reservations.pauses import pause, resume_due_pauses
+from reservations.renewals import renew
 from reservations.services import end_reservation_by_admin, leave_queue, reserve, return_reservation
 
 SEEDED_MODELS = (User, Customer, Author, City, Genre, Book, Reservation, WalletTransaction, Notification)
@@ -235,10 +240,17 @@ class Story:
                 leave_queue(customer=self.customer(username), reservation=self.reservation(username, book), now=at)
             case AdminEnd(username=username, book=book):
                 end_reservation_by_admin(reservation=self.reservation(username, book), now=at)
+            case Renew(username=username, book=book, days=days):
+                renew(customer=self.customer(username), reservation=self.reservation(username, book), days=days, now=at)
+            case Pause(username=username, book=book, until_days_ago=until_days_ago):
+                until = timezone.localtime(self.now - timedelta(days=until_days_ago)).date()
+                entry = self.reservation(username, book)
+                pause(customer=self.customer(username), reservation=entry, until=until, now=at)
             case Beat():
                 # The periodic use cases, as the Celery beat would run them (R5, R13, R16, R20).
                 end_or_renew_subscriptions(now=at)
                 expire_due_reservations(now=at)
+                resume_due_pauses(now=at)
             case _:
                 assert_never(step)
 
