@@ -106,3 +106,18 @@ def test_a_queued_reservation_shows_its_range_in_the_api_and_an_active_one_none_
     earliest, latest = (iso(moment) for moment in one["expected_between"])
     assert latest == loan.ends_at and earliest <= latest
     assert client_for(holder.user).get(detail_url(loan)).json()["expected_between"] is None
+
+
+def test_one_books_compiled_reads_match_the_many_books_reads_R31(occupied_book, make_book, make_customer, now):
+    """The book page reads one book through compiled queries; the lists read many through the ORM: the same state."""
+    from reservations.estimates import _book_states
+
+    book, _, _ = occupied_book
+    reserve(customer=make_customer(Tier.PREMIUM, balance=50_000), book=book, days=4, now=now + MINUTE)
+    reserve(customer=make_customer(Tier.PLUS, balance=50_000), book=book, days=6, now=now + 2 * MINUTE)
+    other = make_book(units=1)
+    alone = _book_states({book.pk: book.units}, now + HOUR)[book.pk]
+    among = _book_states({book.pk: book.units, other.pk: other.units}, now + HOUR)[book.pk]
+    seen = [(state.units, state.loans, state.queue, state.ended, state.premium_requests) for state in (alone, among)]
+    assert seen[0] == seen[1]
+    assert len(alone.queue) == 2 and alone.loans and alone.premium_requests == 1
