@@ -18,13 +18,19 @@ from .selectors import with_availability
 from .services import EDITABLE_FIELDS, restore_book, update_book
 
 # The fields of the change form that update_book writes; authors are saved by save_related.
-BOOK_FIELDS = (*EDITABLE_FIELDS, "units")
+BOOK_FIELDS = (*EDITABLE_FIELDS, "units", "stock")
 
 
 class BookAdminForm(forms.ModelForm):
     class Meta:
         model = Book
-        fields = ["title", "isbn", "price", "genre", "description", "units", "authors"]
+        fields = ["title", "isbn", "price", "genre", "description", "units", "stock", "authors"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Checkout (R35) lowers stock while the page is open: the value the admin saw
+        # comes back with the form, so an unchanged stock is not in changed_data (R27).
+        self.fields["stock"].show_hidden_initial = True
 
     def clean_units(self):
         units = self.cleaned_data["units"]
@@ -103,6 +109,7 @@ class BookAdmin(LocalDatesAdmin, admin.ModelAdmin):
         "unit_count",
         "available_units",
         "queue_length",
+        "stock_count",
         "price_toman",
         "withdrawn_at",
     ]
@@ -133,6 +140,10 @@ class BookAdmin(LocalDatesAdmin, admin.ModelAdmin):
     def unit_count(self, book: Book) -> str:
         return number(book.units)
 
+    @admin.display(description=Book._meta.get_field("stock").verbose_name, ordering="stock")
+    def stock_count(self, book: Book) -> str:
+        return number(book.stock)
+
     @admin.display(description=gettext_lazy("Authors"))
     def author_names(self, book: Book) -> str:
         return ", ".join(str(author) for author in book.authors.all())
@@ -153,8 +164,9 @@ class BookAdmin(LocalDatesAdmin, admin.ModelAdmin):
         """A change goes through update_book, under the book's lock (R13, R27).
 
         The form's instance was read without that lock: saving it whole would write back
-        the units on loan it read while loans start and end. update_book writes only the
-        fields the admin changed, and raised units serve the queue.
+        the units on loan it read while loans start and end, or the stock a checkout
+        lowered (R34). update_book writes only the fields the admin changed, and raised
+        units serve the queue.
 
         Implements R27.
         """
@@ -163,7 +175,7 @@ class BookAdmin(LocalDatesAdmin, admin.ModelAdmin):
             return
         data = {name: form.cleaned_data[name] for name in form.changed_data if name in BOOK_FIELDS}
         locked = update_book(book=obj, by=request.user, data=data)
-        obj.units, obj.units_on_loan = locked.units, locked.units_on_loan
+        obj.units, obj.units_on_loan, obj.stock = locked.units, locked.units_on_loan, locked.stock
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

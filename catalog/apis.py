@@ -12,6 +12,8 @@ Decisions where SPEC is silent:
   ``authors`` keep their values when left out. ``PATCH`` changes only the fields given.
   Changing ``units`` goes through the reservation rules: raising it serves the queue at
   once (R13); below the units on loan it answers 409 ``units_below_on_loan``.
+- ``stock`` (copies for sale, R34) is optional everywhere: a new book has 0, and PUT
+  keeps it when left out; it is set under the book's lock like ``units`` (R27).
 - Fields the API does not know or that are read-only (``available_units``...) answer 400,
   as everywhere in this API (``StrictInputSerializer``).
 - The ISBN is accepted with or without hyphens and stored compact; a bad checksum or a
@@ -67,6 +69,7 @@ from .services import create_book, update_book
 
 MAX_PRICE = 10**12  # toman; far above any book, far below the database's limit
 MAX_UNITS = 1_000_000
+MAX_STOCK = 1_000_000
 MAX_AUTHORS = 20
 MAX_DESCRIPTION = 5_000
 ORDERING_PATTERN = "^-?({0})(,-?({0}))*$".format("|".join(ORDERING_FIELDS))
@@ -126,6 +129,9 @@ class BookInputSerializer(StrictInputSerializer):
     )
     description = serializers.CharField(max_length=MAX_DESCRIPTION, allow_blank=True, required=False)
     units = serializers.IntegerField(min_value=0, max_value=MAX_UNITS, help_text="Copies the library owns.")
+    stock = serializers.IntegerField(
+        min_value=0, max_value=MAX_STOCK, required=False, help_text="Copies for sale (R34); 0 when a new book omits it."
+    )
     authors = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         max_length=MAX_AUTHORS,

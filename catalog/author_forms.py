@@ -1,8 +1,8 @@
 """The form an author fills to add or change one of their books (R23).
 
 The form checks shape and range only; the catalog services decide the rest (ISBN
-checksum and uniqueness, units below those on loan) and their errors land on the
-form's fields.
+checksum and uniqueness, units below those on loan, stock set under the book's lock as
+units are, R34) and their errors land on the form's fields.
 """
 
 from django import forms
@@ -15,6 +15,7 @@ from .models import Book, Genre
 
 MAX_PRICE = 10**12  # toman, as in the API
 MAX_UNITS = 1_000_000
+MAX_STOCK = 1_000_000
 MAX_DESCRIPTION = 5_000
 
 
@@ -45,6 +46,16 @@ class AuthorBookForm(forms.Form):
         max_value=MAX_UNITS,
         help_text=gettext_lazy("Raising units gives the new copies to the queue at once."),
     )
+    stock = forms.IntegerField(
+        label=gettext_lazy("Stock (copies for sale)"),
+        min_value=0,
+        max_value=MAX_STOCK,
+        initial=0,
+        help_text=gettext_lazy("Copies sold at the list price, apart from the units lent."),
+        # Checkout (R35) lowers stock while the page is open: the value the author saw
+        # comes back with the form, so an unchanged field writes nothing (R27).
+        show_hidden_initial=True,
+    )
     description = forms.CharField(
         label=gettext_lazy("Description"),
         max_length=MAX_DESCRIPTION,
@@ -69,6 +80,7 @@ class AuthorBookForm(forms.Form):
                     "price": book.price,
                     "genre": book.genre_id,
                     "units": book.units,
+                    "stock": book.stock,
                     "description": book.description,
                     "co_authors": [a.pk for a in book.authors.all() if a.pk != author.pk],
                 },
@@ -81,6 +93,8 @@ class AuthorBookForm(forms.Form):
     def service_data(self, author: Author) -> dict:
         """The cleaned fields as catalog.services.create_book/update_book take them."""
         data = {field: self.cleaned_data[field] for field in ("title", "isbn", "price", "genre", "units")}
+        if "stock" in self.changed_data:  # else a stale count would undo a sale (R27, R34)
+            data["stock"] = self.cleaned_data["stock"]
         data["description"] = self.cleaned_data["description"]
         data["authors"] = [author, *self.cleaned_data["co_authors"]]
         return data

@@ -38,6 +38,7 @@ class BookOutputSerializer(serializers.Serializer):
     units = serializers.IntegerField(help_text="Copies the library owns.")
     available_units = serializers.IntegerField(help_text="Units free now (R9): not held by a running loan.")
     queue_length = serializers.IntegerField(help_text="Customers waiting in the queue (R12).")
+    stock = serializers.IntegerField(help_text="Copies for sale at `price` (R34), apart from the lending units.")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     cover = serializers.SerializerMethodField()

@@ -154,13 +154,14 @@ class Book(ServiceOwnedFields):
     """A title the library lends; `units_on_loan` counts its active reservations (R9).
 
     Units change only through lending under a lock on this row (``catalog.lending``'s
-    ``set_book_units``) and units on loan only through ``lend`` and ``take_back``, the
+    ``set_book_units``), stock for sale only through ``catalog.services`` under that lock
+    (R34), and units on loan only through ``lend`` and ``take_back``, the
     search document and the withdrawal only through the catalog services: a change form
     saved from a stale read leaves them alone (R27).
     """
 
     service_owned_fields = frozenset(
-        {"units", "units_on_loan", "search_document", "search_vector", "withdrawn_at", "cover"}
+        {"units", "units_on_loan", "stock", "search_document", "search_vector", "withdrawn_at", "cover"}
     )
 
     # Persian titles first, in the Persian alphabet, then Latin (R40; catalog.collation).
@@ -175,6 +176,11 @@ class Book(ServiceOwnedFields):
     # Maintained only by the reservation services under a lock on this row; the
     # check constraint below makes overselling impossible even if code is wrong.
     units_on_loan = models.PositiveIntegerField(gettext_lazy("units on loan"), default=0, editable=False)
+    # R34: copies for sale, a counter apart from the lending units. Set by authors and
+    # admins through catalog.services under this row's lock; checkout (R35) lowers it.
+    stock = models.PositiveIntegerField(
+        gettext_lazy("stock"), default=0, help_text=gettext_lazy("Copies for sale (R34), apart from the lending units.")
+    )
     authors = models.ManyToManyField("accounts.Author", related_name="books", verbose_name=gettext_lazy("authors"))
     # Uploaded by the book's authors through catalog.cover_services (validated, thumbnails
     # made); empty shows a placeholder drawn from the title (catalog.covers).
@@ -205,6 +211,7 @@ class Book(ServiceOwnedFields):
         constraints = [
             models.CheckConstraint(condition=Q(units__gte=0), name="book_units_not_negative"),
             models.CheckConstraint(condition=Q(price__gte=0), name="book_price_not_negative"),
+            models.CheckConstraint(condition=Q(stock__gte=0), name="book_stock_not_negative"),
             models.CheckConstraint(condition=Q(isbn__regex=r"^([0-9]{9}[0-9X]|[0-9]{13})$"), name="book_isbn_compact"),
             models.CheckConstraint(
                 condition=Q(units_on_loan__gte=0) & Q(units_on_loan__lte=F("units")),

@@ -4,7 +4,8 @@ Units go through lending (``catalog.lending``: the reservation services lock the
 expire due loans and serve the queue when units rise, R13); the search document is
 rebuilt in the same transaction as any change of what search reads. Deleting a book is
 lending's too, since it depends on the book's reservations: a book that was ever lent is
-withdrawn instead, and ``restore_book`` brings it back (R28).
+withdrawn instead, and ``restore_book`` brings it back (R28). Stock for sale (R34) is
+the catalog's own counter, set here under the book's lock as units are in lending.
 """
 
 from collections.abc import Iterable, Mapping
@@ -63,6 +64,7 @@ def create_book(
     price: int,
     genre: Genre,
     units: int,
+    stock: int = 0,
     description: str = "",
     authors: Iterable[Author] | None = None,
 ) -> Book:
@@ -70,7 +72,7 @@ def create_book(
     chosen = _authors_for(by, authors if authors is not None else [])
     if not chosen:
         raise ValidationError({"authors": [_("Name at least one author.")]}, code="required")
-    book = Book(title=title, isbn=isbn, price=price, genre=genre, units=units, description=description)
+    book = Book(title=title, isbn=isbn, price=price, genre=genre, units=units, stock=stock, description=description)
     book.full_clean()
     _save_checking_isbn(book)
     book.authors.set(chosen)
@@ -80,10 +82,10 @@ def create_book(
 
 @atomic_with_retry()
 def update_book(*, book: Book, by: User, data: Mapping[str, Any], now: datetime | None = None) -> Book:
-    """Change a book's fields, units and authors (R23); raised units serve the queue (R13).
+    """Change a book's fields, units, stock and authors (R23, R34); raised units serve the queue (R13).
 
-    `data` holds any of title, isbn, price, genre, description, units and authors; fields
-    left out keep their values. Units below those on loan give 409 units_below_on_loan.
+    `data` holds any of title, isbn, price, genre, description, units, stock and authors;
+    fields left out keep their values. Units below those on loan give 409 units_below_on_loan.
     """
     now = now or timezone.now()
     authors = _authors_for(by, data.get("authors"))
@@ -95,10 +97,24 @@ def update_book(*, book: Book, by: User, data: Mapping[str, Any], now: datetime 
         _save_checking_isbn(locked, update_fields=[*changed, "updated_at"])
     if "units" in data and data["units"] != locked.units:
         lending().set_book_units(book=locked, units=data["units"], now=now)
+    if "stock" in data and data["stock"] != locked.stock:
+        _set_stock(locked, data["stock"])
     if authors is not None:
         locked.authors.set(authors)
     locked.refresh_search_document()
     return locked
+
+
+def _set_stock(locked: Book, stock: int) -> None:
+    """Set the copies for sale of a book whose row the caller locked (R34, R27).
+
+    The value read under the lock is the row's, so no checkout (R35) that lowered it
+    meanwhile is undone; the check constraint refuses a negative count.
+    """
+    if isinstance(stock, bool) or not isinstance(stock, int) or stock < 0:
+        raise ValidationError({"stock": [_("Stock cannot be negative.")]}, code="min_value")
+    locked.stock = stock
+    locked.save(update_fields=["stock", "updated_at"])
 
 
 @atomic_with_retry()

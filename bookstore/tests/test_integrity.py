@@ -26,6 +26,7 @@ NOW = timezone.now()
 SERVICE_WRITES: dict[tuple[type, str], Callable[[], object]] = {
     (Book, "units"): lambda: 5,
     (Book, "units_on_loan"): lambda: 1,
+    (Book, "stock"): lambda: 4,  # a checkout (R35) or another editor, under the book's lock (R34)
     (Book, "search_document"): lambda: "rebuilt by the catalog",
     (Book, "search_vector"): lambda: "'rebuilt':1",  # PostgreSQL's trigger writes it with the document
     (Book, "withdrawn_at"): lambda: NOW,

@@ -20,6 +20,7 @@ from billing.models import TransactionKind
 from billing.services import buy_subscription, credit_wallet, lock_customer
 from bookstore.tests.concurrency import interleave, run_together
 from catalog.models import Book
+from catalog.services import update_book
 from conftest import ledger_sum
 from reservations.exceptions import ReservationIsActive
 from reservations.models import Reservation, Status
@@ -46,6 +47,7 @@ def book_change_form(book: Book) -> dict:
         "genre": book.genre_id,
         "description": book.description,
         "units": book.units,
+        "stock": book.stock,
         "authors": [author.pk for author in book.authors.all()],
         "_save": "Save",
     }
@@ -90,6 +92,20 @@ def test_the_book_change_form_saved_while_another_admin_raises_units_keeps_them_
     assert saved.value.status_code == 302
     fresh = Book.objects.get(pk=book.pk)
     assert (fresh.units, fresh.price) == (5, book.price + 1_000)
+
+
+def test_the_book_change_form_saved_while_the_stock_changes_keeps_it_R34_R27(make_book, now):
+    book = make_book(units=2, stock=3)
+    admin, form = admin_client(), {**book_change_form(book), "initial-stock": 3, "price": book.price + 1_000}
+
+    _, saved = interleave(
+        lambda: update_book(book=book, by=UserFactory(role=Role.ADMIN), data={"stock": 1}),  # a sale, R35
+        lambda: admin.post(f"/admin/catalog/book/{book.pk}/change/", form),
+    )
+
+    assert saved.value.status_code == 302
+    fresh = Book.objects.get(pk=book.pk)
+    assert (fresh.stock, fresh.price) == (1, book.price + 1_000)
 
 
 def test_the_customer_change_form_saved_during_a_subscription_purchase_keeps_it_R18_R27(make_customer, now):

@@ -101,6 +101,7 @@ def new_book(world: World, actor: str) -> dict:
         "price": 120_000,
         "genre": world.objects["genre"].pk,
         "units": 2,
+        "stock": 3,
         "description": "Fresh.",
         **({"authors": [world.objects["author"].pk]} if actor == "admin" else {}),
     }

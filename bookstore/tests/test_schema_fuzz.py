@@ -247,6 +247,8 @@ KNOWN_CASES = [
     ("customer", "GET", "/api/v1/books/{id}/holders/", lambda w: w.held_book.pk, None, 403),
     ("author", "PATCH", "/api/v1/books/{id}/", lambda w: w.held_book.pk, {"units": 2}, 200),
     ("author", "PATCH", "/api/v1/books/{id}/", lambda w: w.held_book.pk, {"units": 0}, 409),
+    ("author", "PATCH", "/api/v1/books/{id}/", lambda w: w.held_book.pk, {"stock": 4}, 200),
+    ("author", "PATCH", "/api/v1/books/{id}/", lambda w: w.held_book.pk, {"stock": -1}, 400),
     ("author", "PUT", "/api/v1/books/{id}/", lambda w: w.free_book.pk, lambda w: _book_body(w.free_book), 200),
     ("customer", "PUT", "/api/v1/books/{id}/", lambda w: w.free_book.pk, lambda w: _book_body(w.free_book), 403),
     ("author", "DELETE", "/api/v1/books/{id}/", lambda w: w.empty_book.pk, None, 204),

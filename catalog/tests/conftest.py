@@ -23,6 +23,7 @@ BOOK_FIELDS = {
     "units",
     "available_units",
     "queue_length",
+    "stock",
 }
 VALID_ISBN = "978-0-306-40615-7"
 

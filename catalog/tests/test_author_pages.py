@@ -37,6 +37,7 @@ def book_form(book: Book | None = None, **changes) -> dict:
             "price": book.price,
             "genre": book.genre_id,
             "units": book.units,
+            "stock": book.stock,
             "description": book.description,
         }
     else:
@@ -46,6 +47,7 @@ def book_form(book: Book | None = None, **changes) -> dict:
             "price": 120_000,
             "genre": GenreFactory(name="Novel", slug="novel").pk,
             "units": 2,
+            "stock": 0,
             "description": "A novel.",
         }
     data.update(changes)

@@ -296,6 +296,7 @@ def test_books_edited_in_the_admin_stay_searchable_and_raised_units_serve_the_qu
             "genre": book.genre_id,
             "description": book.description,
             "units": 2,
+            "stock": book.stock,
             "authors": [author.pk],
         },
     )
