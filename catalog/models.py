@@ -158,6 +158,8 @@ class Book(ServiceOwnedFields):
     (R34), and units on loan only through ``lend`` and ``take_back``, the
     search document and the withdrawal only through the catalog services: a change form
     saved from a stale read leaves them alone (R27).
+
+    Implements R34.
     """
 
     service_owned_fields = frozenset(
@@ -179,7 +181,7 @@ class Book(ServiceOwnedFields):
     # R34: copies for sale, a counter apart from the lending units. Set by authors and
     # admins through catalog.services under this row's lock; checkout (R35) lowers it.
     stock = models.PositiveIntegerField(
-        gettext_lazy("stock"), default=0, help_text=gettext_lazy("Copies for sale (R34), apart from the lending units.")
+        gettext_lazy("stock"), default=0, help_text=gettext_lazy("Copies for sale, apart from the lending units.")
     )
     authors = models.ManyToManyField("accounts.Author", related_name="books", verbose_name=gettext_lazy("authors"))
     # Uploaded by the book's authors through catalog.cover_services (validated, thumbnails

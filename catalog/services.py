@@ -86,6 +86,7 @@ def update_book(*, book: Book, by: User, data: Mapping[str, Any], now: datetime 
 
     `data` holds any of title, isbn, price, genre, description, units, stock and authors;
     fields left out keep their values. Units below those on loan give 409 units_below_on_loan.
+    Implements R34.
     """
     now = now or timezone.now()
     authors = _authors_for(by, data.get("authors"))

@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='book',
             name='stock',
-            field=models.PositiveIntegerField(default=0, help_text='Copies for sale (R34), apart from the lending units.', verbose_name='stock'),
+            field=models.PositiveIntegerField(default=0, help_text='Copies for sale, apart from the lending units.', verbose_name='stock'),
         ),
         migrations.AddConstraint(
             model_name='book',
