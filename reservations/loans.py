@@ -23,6 +23,7 @@ from core.formatting import number
 from .exceptions import (
     BookNotFound,
     InvalidDays,
+    NotReservationOwner,
 )
 from .models import Reservation, Status
 from .pricing import History, per_customer, quote
@@ -63,16 +64,20 @@ def save_reservation(reservation: Reservation) -> None:
     invalidate_catalog_cache()
 
 
-def lock_reservation(reservation: Reservation) -> tuple[Book, Reservation]:
+def lock_reservation(reservation: Reservation, *, owner: Customer | None = None) -> tuple[Book, Reservation]:
     """Lock the reservation's book, then re-read the reservation inside that lock.
 
     A reservation never changes book (nothing writes ``book_id`` after the insert, and the
-    admin cannot edit one), so even a stale copy names the right book to lock.
+    admin cannot edit one), so even a stale copy names the right book to lock. With
+    `owner`, a reservation that is not that customer's is refused (the API and pages find
+    only one's own, so they answer 404 before this).
     """
     book = lock_book(reservation.book_id)
     locked = LOCKED_RESERVATION.first(pk=reservation.pk)
     if locked is None:  # pragma: no cover - reservations are never deleted
         raise Reservation.DoesNotExist("Reservation matching query does not exist.")
+    if owner is not None and locked.customer_id != owner.pk:
+        raise NotReservationOwner()
     locked.book = book  # the row just locked: not read again
     return book, locked
 

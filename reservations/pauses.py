@@ -29,7 +29,7 @@ from catalog.models import Book, lock_book
 from core.formatting import local_date
 from core.transactions import atomic_with_retry
 
-from .exceptions import InvalidPauseDate, NotReservationOwner, ReservationNotQueued
+from .exceptions import InvalidPauseDate, ReservationNotQueued
 from .head_warning import warn_queue_head
 from .loans import lock_reservation, save_reservation
 from .models import Reservation, Status
@@ -61,9 +61,7 @@ def validate_pause_day(until: object, now: datetime) -> date:
 
 def _own_queued(customer: Customer, reservation: Reservation) -> tuple[Book, Reservation]:
     """Lock the reservation's book and re-read it; it must be the customer's and queued."""
-    book, reservation = lock_reservation(reservation)
-    if reservation.customer_id != customer.pk:
-        raise NotReservationOwner()  # the API and pages find only one's own: a 404 before this
+    book, reservation = lock_reservation(reservation, owner=customer)
     if reservation.status != Status.QUEUED:
         raise ReservationNotQueued()
     return book, reservation

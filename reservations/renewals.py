@@ -37,7 +37,6 @@ from core.transactions import atomic_with_retry
 
 from .exceptions import (
     BookHasQueue,
-    NotReservationOwner,
     RenewalLimitReached,
     ReservationNotActive,
     SubscriptionRequired,
@@ -117,9 +116,7 @@ def renew(*, customer: Customer, reservation: Reservation, days: int, now: datet
     renewal in their language. Implements R29 and R32.
     """
     now = now or timezone.now()
-    book, reservation = lock_reservation(reservation)
-    if reservation.customer_id != customer.pk:
-        raise NotReservationOwner()
+    book, reservation = lock_reservation(reservation, owner=customer)
     customer = lock_customer(customer, with_user=True)  # the notice goes to this customer
     rule = customer.rule_at(now)
     refusal = renewal_refusal(reservation, rule=rule, book_has_queue=False, now=now)

@@ -29,7 +29,6 @@ from .exceptions import (
     BookHasLiveReservations,
     BookWithdrawn,
     InvalidUnits,
-    NotReservationOwner,
     ReservationIsActive,
     ReservationLimitReached,
     ReservationNotActive,
@@ -163,9 +162,7 @@ def _end_loan(reservation: Reservation, *, status: str, now: datetime, customer:
     A loan already past its end has expired by itself (R16): that is recorded instead,
     and the book is back either way.
     """
-    book, reservation = lock_reservation(reservation)
-    if customer is not None and reservation.customer_id != customer.pk:
-        raise NotReservationOwner()
+    book, reservation = lock_reservation(reservation, owner=customer)
     if reservation.status != Status.ACTIVE:
         raise ReservationNotActive()  # including one the sweep already expired
     if reservation.is_overdue(now):
@@ -187,9 +184,7 @@ def return_reservation(*, customer: Customer, reservation: Reservation, now: dat
 def leave_queue(*, customer: Customer, reservation: Reservation, now: datetime | None = None) -> Reservation:
     """Leave a queue at any time, at no charge. Implements R14."""
     now = now or timezone.now()
-    book, reservation = lock_reservation(reservation)
-    if reservation.customer_id != customer.pk:
-        raise NotReservationOwner()
+    book, reservation = lock_reservation(reservation, owner=customer)
     if reservation.status == Status.ACTIVE:
         raise ReservationIsActive()
     if reservation.status != Status.QUEUED:
