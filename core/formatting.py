@@ -30,21 +30,22 @@ def persian_digits(text: str) -> str:
     return digits.en_to_fa(text) if speaking_persian() else text
 
 
-def number(value: int) -> str:
-    """A whole number with thousands separators: 12,000 or ۱۲٬۰۰۰."""
-    text = f"{int(value):,}"
-    if speaking_persian():
-        return digits.en_to_fa(text.replace(",", PERSIAN_THOUSANDS_SEPARATOR))
-    return text
-
-
-def decimal(value: float, places: int = 1) -> str:
-    """A number with `places` decimals: 1,234.5 or ۱٬۲۳۴٫۵ (the Persian decimal separator)."""
-    text = f"{float(value):,.{places}f}"
+def _in_page_numerals(text: str) -> str:
+    """A number written the English way ("1,234.5") as the page writes it: ۱٬۲۳۴٫۵ in Persian."""
     if speaking_persian():
         text = text.replace(",", PERSIAN_THOUSANDS_SEPARATOR).replace(".", PERSIAN_DECIMAL_SEPARATOR)
         return digits.en_to_fa(text)
     return text
+
+
+def number(value: int) -> str:
+    """A whole number with thousands separators: 12,000 or ۱۲٬۰۰۰."""
+    return _in_page_numerals(f"{int(value):,}")
+
+
+def decimal(value: float, places: int = 1) -> str:
+    """A number with `places` decimals: 1,234.5 or ۱٬۲۳۴٫۵ (the Persian decimal separator)."""
+    return _in_page_numerals(f"{float(value):,.{places}f}")
 
 
 def toman(amount: int) -> str:
