@@ -22,15 +22,18 @@ class TransactionKind(models.TextChoices):
     RESERVATION = "reservation", gettext_lazy("Reservation")
     SUBSCRIPTION = "subscription", gettext_lazy("Subscription")
     REFUND = "refund", gettext_lazy("Refund")
+    PURCHASE = "purchase", gettext_lazy("Purchase")
 
 
-# What R7 counts as paid: reservation and subscription debits, refunds subtracted.
-PAID_KINDS = (TransactionKind.RESERVATION, TransactionKind.SUBSCRIPTION, TransactionKind.REFUND)
+# What R7 counts as paid: reservation, subscription and purchase (R36) debits, refunds subtracted.
+# Debits: the kinds whose amount is never positive.
+DEBIT_KINDS = (TransactionKind.RESERVATION, TransactionKind.SUBSCRIPTION, TransactionKind.PURCHASE)
+PAID_KINDS = (*DEBIT_KINDS, TransactionKind.REFUND)
 
 
 class WalletTransactionQuerySet(models.QuerySet):
     def paid(self):
-        """What R7 counts as paid (and the dashboard as revenue): reservation and subscription debits, refunds."""
+        """What R7 counts as paid (and the dashboard as revenue): the debits, refunds subtracted."""
         return self.filter(kind__in=PAID_KINDS)
 
     def paid_between(self, since: datetime, until: datetime):
@@ -68,7 +71,7 @@ class WalletTransaction(models.Model):
             models.CheckConstraint(
                 condition=(
                     Q(kind__in=[TransactionKind.CHARGE, TransactionKind.REFUND], amount__gt=0)
-                    | Q(kind__in=[TransactionKind.RESERVATION, TransactionKind.SUBSCRIPTION], amount__lte=0)
+                    | Q(kind__in=DEBIT_KINDS, amount__lte=0)
                 ),
                 name="wallet_tx_sign_matches_kind",
             ),

@@ -13,6 +13,8 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 
+from .settings_celery import celery_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -109,6 +111,9 @@ LOCAL_APPS = [
     "billing",
     "catalog",
     "reservations",
+    "shop",
+    "reviews",
+    "wishlist",
     "demo",
     "dashboard",
 ]
@@ -353,38 +358,16 @@ SIMPLE_JWT = {
 
 # CELERY
 # ------------------------------------------------------------------------------
-# With no broker configured, kombu's filesystem transport needs no server.
-# (With "localhost" named, kombu does not warn that it supplied the host itself.)
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost/")
-# The folder and the default queue can be moved so that tests (or two checkouts) never share them.
-CELERY_QUEUE_FOLDER = Path(env("CELERY_QUEUE_FOLDER", default=str(VAR_DIR / "celery")))
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("queue", "processed", "control"):
-        (CELERY_QUEUE_FOLDER / sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_QUEUE_FOLDER / "queue"),
-        "data_folder_out": str(CELERY_QUEUE_FOLDER / "queue"),
-        "processed_folder": str(CELERY_QUEUE_FOLDER / "processed"),
-        "control_folder": str(CELERY_QUEUE_FOLDER / "control"),  # else "control/" in the working directory
-        "store_processed": False,
-        # Look for new messages ten times a second, not once (the default): a folder listing is cheap.
-        "polling_interval": 0.1,
-    }
-CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
-CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Print statements in tasks (the console SMS backend's one line, R21) reach stdout as they are.
-CELERY_WORKER_REDIRECT_STDOUTS = False
-CELERY_TIMEZONE = "UTC"
-CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TASK_SERIALIZER = "json"
+globals().update(celery_settings(env, redis_url=REDIS_URL, var_dir=VAR_DIR))
 
 # BOOKSTORE
 # ------------------------------------------------------------------------------
 PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", default="billing.gateways.FakeGateway")
 SMS_BACKEND = env("SMS_BACKEND", default="accounts.sms.ConsoleSmsBackend")
+# R39: e-mail by Django's backend, printed on the console unless EMAIL_URL names a server
+# (smtp+tls://user:password@host:587; django-environ's schemes).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Bookstore <no-reply@bookstore.localhost>")
 # R33: the queued customers per unit the demand report's "buy" aims at (reservations.demand).
 DEMAND_QUEUE_PER_UNIT = env.int("DEMAND_QUEUE_PER_UNIT", default=3)
 

@@ -13,6 +13,9 @@ api_v1 = [
     path("", include("reservations.api_urls")),
     path("", include("billing.api_urls")),
     path("", include("accounts.api_urls")),
+    path("", include("shop.api_urls")),
+    path("", include("reviews.api_urls")),
+    path("", include("wishlist.api_urls")),
     path("", include("dashboard.api_urls")),
 ]
 
@@ -24,6 +27,9 @@ urlpatterns = [
     path("", include("reservations.book_urls")),
     path("reservations/", include("reservations.urls")),
     path("", include("billing.urls")),
+    path("", include("shop.urls")),
+    path("", include("reviews.urls")),
+    path("", include("wishlist.urls")),
     path("admin/login/", account_views.admin_login_redirect),
     path("admin/dashboard/", dashboard_view, name="admin-dashboard"),
     path("admin/demand/", demand_view, name="admin-demand-report"),

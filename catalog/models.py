@@ -17,6 +17,7 @@ from core.owned_fields import ServiceOwnedFields
 from .cache import invalidate_catalog_cache
 from .collation import TITLE_COLLATION
 from .covers import cover_path
+from .signals import stock_raised, stock_ran_out, units_ran_out
 
 
 def validate_isbn(value: str) -> None:
@@ -265,17 +266,48 @@ class Book(ServiceOwnedFields):
         An F() update, as django-oscar's ``StockRecord.allocate``: the database adds the
         unit, so no write of a count read earlier can be lost, and the check constraint
         ``book_not_oversold`` refuses a unit the book does not have. The caller holds the
-        row's lock (``lock_book``), so this copy's count stays the row's.
+        row's lock (``lock_book``), so this copy's count stays the row's. The last free unit
+        lent sends ``catalog.signals.units_ran_out`` (R38 listens).
         """
         _ADD_UNITS_ON_LOAN.run(self.pk, 1)
         self.units_on_loan += 1
         invalidate_catalog_cache()
+        if self.units_on_loan >= self.units:
+            units_ran_out.send(sender=Book, book=self)
 
     def take_back(self) -> None:
         """Implements R9 and R13's start: a unit of this book comes back (``lend``'s inverse)."""
         _ADD_UNITS_ON_LOAN.run(self.pk, -1)
         self.units_on_loan -= 1
         invalidate_catalog_cache()
+
+    def sell(self, quantity: int) -> None:
+        """Implements R35's stock going down: `quantity` fewer copies for sale, an F() update.
+
+        As ``lend``: the caller holds the row's lock (``lock_book``), and the check constraint
+        ``book_stock_not_negative`` refuses a sale of copies the book does not have. The last
+        copy sold sends ``catalog.signals.stock_ran_out`` (R38 listens).
+        """
+        if quantity <= 0:
+            raise ValueError("A sale is of one copy or more.")
+        _ADD_STOCK.run(self.pk, -quantity)
+        self.stock -= quantity
+        invalidate_catalog_cache()
+        if self.stock == 0:
+            stock_ran_out.send(sender=Book, book=self)
+
+    def restock(self, quantity: int) -> None:
+        """Implements R36's stock coming back: `quantity` more copies for sale (``sell``'s inverse).
+
+        Sends ``catalog.signals.stock_raised`` in the caller's transaction (R38 listens).
+        """
+        if quantity <= 0:
+            raise ValueError("A restock is of one copy or more.")
+        before = self.stock
+        _ADD_STOCK.run(self.pk, quantity)
+        self.stock += quantity
+        invalidate_catalog_cache()
+        stock_raised.send(sender=Book, book=self, before=before)
 
     def clean_fields(self, exclude=None) -> None:
         # Strip separators first, so "978-0-306-40615-7" passes the 13-character limit.
@@ -297,6 +329,7 @@ class Book(ServiceOwnedFields):
 # A loan's start and end, and every change to a book's loans and queue, compiled once per
 # thread (core.compiled): the same statements as the ORM's, without building them again.
 _ADD_UNITS_ON_LOAN = CompiledIncrement(Book, "units_on_loan")
+_ADD_STOCK = CompiledIncrement(Book, "stock")
 _BOOK_LOCK = {
     skip: CompiledQuery(
         lambda pk, skip=skip: Book.objects.select_for_update(skip_locked=skip).filter(pk=pk).order_by()[:1],

@@ -26,6 +26,7 @@ from core.updates import set_fields
 
 from .lending import lending
 from .models import Book, Genre, lock_book
+from .signals import stock_raised, stock_ran_out
 
 EDITABLE_FIELDS = ("title", "isbn", "price", "genre", "description")
 
@@ -110,12 +111,17 @@ def _set_stock(locked: Book, stock: int) -> None:
     """Set the copies for sale of a book whose row the caller locked (R34, R27).
 
     The value read under the lock is the row's, so no checkout (R35) that lowered it
-    meanwhile is undone; the check constraint refuses a negative count.
+    meanwhile is undone; the check constraint refuses a negative count. A raise sends
+    ``stock_raised``, a drop to none ``stock_ran_out`` (R38).
     """
     if isinstance(stock, bool) or not isinstance(stock, int) or stock < 0:
         raise ValidationError({"stock": [_("Stock cannot be negative.")]}, code="min_value")
-    locked.stock = stock
+    before, locked.stock = locked.stock, stock
     locked.save(update_fields=["stock", "updated_at"])
+    if stock > before:
+        stock_raised.send(sender=Book, book=locked, before=before)
+    elif stock == 0:
+        stock_ran_out.send(sender=Book, book=locked)
 
 
 @atomic_with_retry()

@@ -21,6 +21,9 @@ class Notification(models.Model):
         RENEWED = "renewed", gettext_lazy("Loan renewed")
         RESUMED = "resumed", gettext_lazy("Paused place resumed")
         WALLET_SHORT = "wallet_short", gettext_lazy("First in line, wallet short")
+        WISHED_FREE = "wished_free", gettext_lazy("Wished book free to borrow")
+        WISHED_IN_STOCK = "wished_in_stock", gettext_lazy("Wished book back in stock")
+        ORDER_CANCELLED = "order_cancelled", gettext_lazy("Order cancelled and refunded")
 
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="notifications", verbose_name=gettext_lazy("user")
@@ -29,7 +32,7 @@ class Notification(models.Model):
     message = models.TextField(gettext_lazy("message"))
     created_at = models.DateTimeField(gettext_lazy("created at"), default=timezone.now)
     sent_at = models.DateTimeField(
-        gettext_lazy("sent at"), null=True, blank=True, help_text=gettext_lazy("When the SMS backend accepted it.")
+        gettext_lazy("sent at"), null=True, blank=True, help_text=gettext_lazy("When it was handed to its channels.")
     )
     read_at = models.DateTimeField(gettext_lazy("read at"), null=True, blank=True)
 

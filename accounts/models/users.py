@@ -108,6 +108,9 @@ class User(ServiceOwnedFields, AbstractUser):
     language = models.CharField(
         gettext_lazy("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
     )
+    # R39: the channels notifications go by, at least one (the constraint); `notify_by` lists them.
+    notify_by_sms = models.BooleanField(gettext_lazy("notify by SMS"), default=True)
+    notify_by_email = models.BooleanField(gettext_lazy("notify by e-mail"), default=False)
     # R24: every token issued at or before this instant is refused.
     tokens_revoked_at = models.DateTimeField(gettext_lazy("tokens revoked at"), null=True, blank=True, editable=False)
 
@@ -120,6 +123,9 @@ class User(ServiceOwnedFields, AbstractUser):
         verbose_name_plural = gettext_lazy("users")
         constraints = [
             models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid"),
+            models.CheckConstraint(
+                condition=Q(notify_by_sms=True) | Q(notify_by_email=True), name="user_notified_somehow"
+            ),
             models.CheckConstraint(condition=Q(phone__regex=r"^\+[1-9][0-9]{7,14}$"), name="user_phone_e164"),
             models.UniqueConstraint(
                 Lower("username"),
@@ -137,6 +143,11 @@ class User(ServiceOwnedFields, AbstractUser):
 
     # The fields whose uniqueness in any case validate_constraints reports on the field.
     UNIQUE_IN_ANY_CASE = ("username", "email")
+
+    @property
+    def notify_by(self) -> list[str]:
+        """The channels notifications go by (R39): a non-empty list from ``["sms", "email"]``."""
+        return [name for name, on in (("sms", self.notify_by_sms), ("email", self.notify_by_email)) if on]
 
     @property
     def is_admin(self) -> bool:

@@ -1,5 +1,5 @@
 """The apps import downward only (issue 20): core, accounts, billing, catalog, reservations,
-demo, dashboard, then the project package that composes them (README "Architecture").
+shop, reviews, wishlist, demo, dashboard, then the project package that composes them (README "Architecture").
 The catalog asks lending (reservations) through a port whose module settings name
 (``catalog.lending``), as the issue allows: settings and URLs compose upward, nothing else.
 
@@ -12,7 +12,10 @@ import ast
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-LAYERS = ["core", "accounts", "billing", "catalog", "reservations", "demo", "dashboard", "bookstore"]
+LAYERS = [
+    *["core", "accounts", "billing", "catalog", "reservations"],
+    *["shop", "reviews", "wishlist", "demo", "dashboard", "bookstore"],
+]
 RANK = {app: rank for rank, app in enumerate(LAYERS)}
 
 

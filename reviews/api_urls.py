@@ -1,0 +1,3 @@
+"""The reviews app's API routes (under /api/v1/)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""The reviews app's pages (mounted at the site root)."""
+
+urlpatterns = []

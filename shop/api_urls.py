@@ -1,0 +1,3 @@
+"""The shop app's API routes (under /api/v1/)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""The shop app's pages (mounted at the site root)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""The wishlist app's API routes (under /api/v1/)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""The wishlist app's pages (mounted at the site root)."""
+
+urlpatterns = []
