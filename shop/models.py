@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from .exceptions import OrderNotPlaced
+
 MAX_QUANTITY = 10  # of one book in a cart (R35)
 
 
@@ -98,6 +100,27 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.status}"
+
+    @property
+    def is_placed(self) -> bool:
+        return self.status == OrderStatus.PLACED
+
+    def fulfil(self, *, at) -> None:
+        """Placed → fulfilled (R36); the caller holds this row's lock. Implements R36."""
+        self._close(OrderStatus.FULFILLED, at=at)
+        self.save(update_fields=["status", "closed_at"])
+
+    def cancel(self, *, refund, at) -> None:
+        """Placed → cancelled with its refund's ledger row (R36); the caller holds this row's lock."""
+        self._close(OrderStatus.CANCELLED, at=at)
+        self.refund = refund
+        self.save(update_fields=["status", "closed_at", "refund"])
+
+    def _close(self, status: str, *, at) -> None:
+        if not self.is_placed:
+            raise OrderNotPlaced()
+        self.status = status
+        self.closed_at = at
 
 
 class OrderLine(models.Model):
