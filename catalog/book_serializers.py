@@ -39,12 +39,22 @@ class BookOutputSerializer(serializers.Serializer):
     available_units = serializers.IntegerField(help_text="Units free now (R9): not held by a running loan.")
     queue_length = serializers.IntegerField(help_text="Customers waiting in the queue (R12).")
     stock = serializers.IntegerField(help_text="Copies for sale at `price` (R34), apart from the lending units.")
+    rating = serializers.SerializerMethodField()
+    reviews_count = serializers.IntegerField(source="rating_count", help_text="Visible reviews (R37).")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     cover = serializers.SerializerMethodField()
 
     class Meta:
         ref_name = "Book"
+
+    @extend_schema_field(
+        serializers.FloatField(
+            allow_null=True, help_text="Average of the visible reviews, one decimal; null: none (R37)."
+        )
+    )
+    def get_rating(self, book: Book) -> float | None:
+        return None if book.rating_average is None else round(book.rating_average, 1)
 
     @extend_schema_field(COVER_SCHEMA)
     def get_cover(self, book: Book) -> dict[str, str] | None:

@@ -39,6 +39,7 @@ class CatalogFilterForm(forms.Form):
             ("-price", gettext_lazy("Price, highest first")),
             ("-available_units", gettext_lazy("Most copies free")),
             ("queue_length", gettext_lazy("Shortest queue")),
+            ("-rating", gettext_lazy("Highest rated")),
         ],
     )
 

@@ -3,7 +3,8 @@
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, FloatField, Q, When
+from django.db.models.functions import Cast
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -157,14 +158,18 @@ class Book(ServiceOwnedFields):
     Units change only through lending under a lock on this row (``catalog.lending``'s
     ``set_book_units``), stock for sale only through ``catalog.services`` under that lock
     (R34), and units on loan only through ``lend`` and ``take_back``, the
-    search document and the withdrawal only through the catalog services: a change form
-    saved from a stale read leaves them alone (R27).
+    search document and the withdrawal only through the catalog services, the ratings only
+    through ``add_ratings`` (the reviews' services, R37): a change form saved from a stale
+    read leaves them alone (R27).
 
-    Implements R34.
+    Implements R34 and R37's average and count.
     """
 
     service_owned_fields = frozenset(
-        {"units", "units_on_loan", "stock", "search_document", "search_vector", "withdrawn_at", "cover"}
+        {
+            *("units", "units_on_loan", "stock", "search_document", "search_vector", "withdrawn_at", "cover"),
+            *("rating_count", "rating_sum"),
+        }
     )
 
     # Persian titles first, in the Persian alphabet, then Latin (R40; catalog.collation).
@@ -204,6 +209,20 @@ class Book(ServiceOwnedFields):
     search_vector = SearchVectorField(null=True, editable=False)
     # R28: a book that was ever lent is withdrawn, not deleted, so its history stays.
     withdrawn_at = models.DateTimeField(gettext_lazy("withdrawn at"), null=True, blank=True, editable=False)
+    # R37: the visible reviews' count and the sum of their ratings, kept by the reviews'
+    # services under this row's lock (add_ratings); the average is the database's, stored
+    # and indexed so that the catalog sorts by it without reading every book.
+    rating_count = models.PositiveIntegerField(gettext_lazy("reviews"), default=0, editable=False)
+    rating_sum = models.PositiveIntegerField(gettext_lazy("sum of ratings"), default=0, editable=False)
+    rating_average = models.GeneratedField(
+        expression=Case(
+            When(rating_count__gt=0, then=Cast("rating_sum", FloatField()) / Cast("rating_count", FloatField())),
+            default=None,
+        ),
+        output_field=FloatField(null=True),
+        db_persist=True,
+        verbose_name=gettext_lazy("average rating"),
+    )
 
     objects = BookQuerySet.as_manager()
 
@@ -219,6 +238,21 @@ class Book(ServiceOwnedFields):
             models.CheckConstraint(
                 condition=Q(units_on_loan__gte=0) & Q(units_on_loan__lte=F("units")),
                 name="book_not_oversold",
+            ),
+            models.CheckConstraint(
+                condition=Q(rating_sum__gte=F("rating_count")) & Q(rating_sum__lte=F("rating_count") * 5),
+                name="book_ratings_in_range",
+            ),
+        ]
+        indexes = [
+            # GET books/?ordering=-rating and the catalog's "highest rated" (catalog.filters).
+            models.Index(
+                F("rating_average").desc(nulls_last=True),
+                F("rating_count").desc(),
+                "title",
+                "id",
+                name="book_rating_order_idx",
+                condition=Q(withdrawn_at__isnull=True),
             ),
         ]
 
@@ -308,6 +342,21 @@ class Book(ServiceOwnedFields):
         self.stock += quantity
         invalidate_catalog_cache()
         stock_raised.send(sender=Book, book=self, before=before)
+
+    def add_ratings(self, *, count: int, total: int) -> None:
+        """Implements R37's average and count: `count` more visible reviews whose ratings add up to `total`.
+
+        Negative for a review deleted or hidden, ``count=0`` for a rating changed. An F()
+        update, like ``lend``: the caller holds the row's lock (``lock_book``), and the
+        check constraint ``book_ratings_in_range`` refuses sums no ratings of 1 to 5 make.
+        """
+        Book.objects.filter(pk=self.pk).update(
+            rating_count=F("rating_count") + count, rating_sum=F("rating_sum") + total
+        )
+        self.rating_count += count
+        self.rating_sum += total
+        self.rating_average = self.rating_sum / self.rating_count if self.rating_count else None
+        invalidate_catalog_cache()
 
     def clean_fields(self, exclude=None) -> None:
         # Strip separators first, so "978-0-306-40615-7" passes the 13-character limit.
