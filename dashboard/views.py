@@ -1,4 +1,4 @@
-"""The admin dashboard at /admin/dashboard/: reservations, queues and wallet revenue at a glance.
+"""The admin dashboard at /admin/dashboard/: reservations, sales, queues and wallet revenue at a glance.
 
 Charts are drawn on the server as inline SVG (dashboard.charts); the same numbers
 are listed in tables. Days are calendar days in the site's time zone (Asia/Tehran).
@@ -10,6 +10,9 @@ Decisions where SPEC is silent:
   subscription debits minus refunds, the same "paid" as R7. Charges are not revenue:
   they only move money into the customer's own wallet. A day with more refunds than
   income shows a negative bar.
+- "Sales" of a day are the shop's orders placed that day and not cancelled since (a
+  cancelled order was refunded, R36): how many, the copies in them and their totals.
+  Their payments are in the day's revenue as well (R7 counts purchases as paid).
 - The most wanted books are the ten with the most customers waiting now (R33's
   ``queued``: paused places do not wait), from the demand report (reservations.demand),
   with their units and the units to buy; the whole report is at /admin/demand/.
@@ -31,6 +34,7 @@ from billing.models import WalletTransaction
 from core.formatting import local_date, number, toman
 from reservations.demand import most_wanted
 from reservations.models import Reservation
+from shop.models import Order, OrderLine, OrderStatus
 
 from .charts import bar_chart, column_chart
 
@@ -42,11 +46,14 @@ REQUIRED_PERMISSIONS = ("reservations.view_reservation", "billing.view_wallettra
 
 @dataclass(frozen=True)
 class DayActivity:
-    """One calendar day: reservation requests made and toman paid (R7's "paid")."""
+    """One calendar day: reservation requests made, toman paid (R7's "paid") and the shop's sales."""
 
     day: date
     reservations: int
     revenue: int
+    orders: int = 0
+    copies_sold: int = 0
+    sales: int = 0
 
 
 def daily_activity(*, now: datetime, days: int = WINDOW_DAYS) -> list[DayActivity]:
@@ -74,8 +81,31 @@ def daily_activity(*, now: datetime, days: int = WINDOW_DAYS) -> list[DayActivit
         .annotate(total=Sum("amount"))
         .values_list("day", "total")
     )
+    kept = Order.objects.filter(created_at__gte=start, created_at__lt=end).exclude(status=OrderStatus.CANCELLED)
+    orders = {
+        row["day"]: row
+        for row in kept.annotate(day=TruncDate("created_at", tzinfo=zone))
+        .order_by()
+        .values("day")
+        .annotate(count=Count("pk"), total=Sum("total"))
+    }
+    copies = dict(
+        OrderLine.objects.filter(order__in=kept)
+        .annotate(day=TruncDate("order__created_at", tzinfo=zone))
+        .order_by()
+        .values("day")
+        .annotate(copies=Sum("quantity"))
+        .values_list("day", "copies")
+    )
     return [
-        DayActivity(day=day, reservations=reservations.get(day, 0), revenue=-(paid.get(day) or 0))
+        DayActivity(
+            day=day,
+            reservations=reservations.get(day, 0),
+            revenue=-(paid.get(day) or 0),
+            orders=orders.get(day, {}).get("count", 0),
+            copies_sold=copies.get(day) or 0,
+            sales=orders.get(day, {}).get("total") or 0,
+        )
         for day in (first_day + timedelta(days=offset) for offset in range(days))
     ]
 
@@ -86,7 +116,7 @@ def month_day(day: date) -> str:
 
 
 def _dashboard(request: HttpRequest) -> TemplateResponse:
-    """Charts and tables of the last 30 days' reservations and revenue and today's queues."""
+    """Charts and tables of the last 30 days' reservations, sales and revenue and today's queues."""
     if not request.user.has_perms(REQUIRED_PERMISSIONS):
         raise PermissionDenied(_("Only admins see the dashboard."))
     now = timezone.now()
@@ -101,6 +131,17 @@ def _dashboard(request: HttpRequest) -> TemplateResponse:
         "queues": queues,
         "total_reservations": sum(row.reservations for row in activity),
         "total_revenue": sum(row.revenue for row in activity),
+        "total_orders": sum(row.orders for row in activity),
+        "total_copies_sold": sum(row.copies_sold for row in activity),
+        "total_sales": sum(row.sales for row in activity),
+        "sales_chart": column_chart(
+            chart_id="chart-sales",
+            title=_("Books sold per day, last %(days)s days (copies)") % {"days": number(WINDOW_DAYS)},
+            labels=labels,
+            values=[row.copies_sold for row in activity],
+            x_title=_("Day (month-day)"),
+            y_title=_("Copies"),
+        ),
         "reservations_chart": column_chart(
             chart_id="chart-reservations",
             title=_("Reservations per day, last %(days)s days") % {"days": number(WINDOW_DAYS)},

@@ -78,12 +78,12 @@ def test_dashboard_page_draws_svg_charts_and_tables_with_the_seeded_numbers(admi
     response = admin_client.get("/admin/dashboard/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart"') == 3
+    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart"') == 4
     content = html[html.index('<div id="content-main">') :]
     assert 'role="img"' in content and "<script" not in content  # drawn on the server, no JavaScript
     for day, reservations, revenue in (seeded_activity[key] for key in ["two_days_ago", "yesterday", "today"]):
         row = re.search(rf'<tr data-day="{day:%Y-%m-%d}">(.*?)</tr>', html, re.S).group(1)
-        assert re.findall(r'<td class="number">([^<]*)</td>', row) == [f"{reservations:,}", f"{revenue:,}"]
+        assert re.findall(r'<td class="number">([^<]*)</td>', row)[:2] == [f"{reservations:,}", f"{revenue:,}"]
         assert f"<title>{day:%m-%d}: {reservations}</title>" in html
         assert f"<title>{day:%m-%d}: {revenue:,} toman</title>" in html
     total_revenue = sum(seeded_activity[key][2] for key in ["two_days_ago", "yesterday", "today"])
