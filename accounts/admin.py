@@ -25,10 +25,14 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "email", "phone", "role", "is_active", "is_staff", "date_joined", "tokens_revoked_at"]
     list_filter = ["role", "is_active", "is_staff", "date_joined"]
     search_fields = ["username", "email", "phone", "first_name", "last_name"]
-    readonly_fields = ["tokens_revoked_at"]
+    # R39: the channels are the user's own choice (profile, PATCH me/): shown, not edited here.
+    readonly_fields = ["tokens_revoked_at", "notify_by_sms", "notify_by_email"]
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        (gettext_lazy("Bookstore"), {"fields": ("phone", "role", "tokens_revoked_at")}),
+        (
+            gettext_lazy("Bookstore"),
+            {"fields": ("phone", "role", "tokens_revoked_at", "notify_by_sms", "notify_by_email")},
+        ),
     )
     actions = ["revoke_tokens"]
     add_fieldsets = (

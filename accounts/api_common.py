@@ -59,9 +59,15 @@ class OwnAuthorOutput(AuthorOutput):
 class UserOutput(serializers.ModelSerializer):
     """A user with the profile of its role: `customer` or `author` (SPEC representations)."""
 
+    notify_by = serializers.ListField(
+        child=serializers.ChoiceField(choices=["sms", "email"]),
+        read_only=True,
+        help_text="The channels notifications go by (R39).",
+    )
+
     class Meta:
         model = User
-        fields = ["id", "username", "email", "phone", "role", "first_name", "last_name", "language"]
+        fields = ["id", "username", "email", "phone", "role", "first_name", "last_name", "language", "notify_by"]
 
     def to_representation(self, user):
         data = super().to_representation(user)

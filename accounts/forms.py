@@ -1,4 +1,4 @@
-"""Forms of the account pages: login, code, signup and profile (R21, R23)."""
+"""Forms of the account pages: login, code, signup and profile (R21, R23, R39)."""
 
 import re
 
@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .channels import Channel
 from .models import City, Role, User
 
 SEPARATORS = re.compile(r"[\s\-().]")
@@ -248,4 +249,16 @@ class AutoRenewForm(forms.Form):
         help_text=gettext_lazy(
             "When it ends, one more month is paid from the wallet if it can pay; else you go back to Free."
         ),
+    )
+
+
+class NotifyByForm(forms.Form):
+    """The channels notifications go by (R39; accounts.channels.set_notify_by): at least one."""
+
+    notify_by = forms.MultipleChoiceField(
+        label=gettext_lazy("Notify me by"),
+        choices=Channel.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("Every notification is also listed on your notifications page."),
+        error_messages={"required": gettext_lazy("Choose at least one way to be notified.")},
     )

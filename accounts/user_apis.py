@@ -4,7 +4,8 @@ One class per operation; an admin lists and reads users too.
 """
 
 from django.conf import settings
-from django.db import IntegrityError
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,7 +18,7 @@ from rest_framework.views import APIView
 
 from core.api import StrictInputSerializer
 
-from . import contact_change, services
+from . import channels, contact_change, services
 from .api_common import CONTACT_JUST_TAKEN, UserOutput, error_responses
 from .models import User
 from .permissions import IsAdmin, IsSelf, IsSelfOrAdminReading
@@ -31,6 +32,18 @@ CONTACT_CHANGE_ONLY = gettext_lazy(
 # --- Users ------------------------------------------------------------------------
 
 
+class ChannelsField(serializers.ListField):
+    """A list of notification channels (R39), its errors on the field itself: "Unknown channel: fax. …"."""
+
+    child = serializers.ChoiceField(choices=channels.Channel.choices)  # the schema's enum
+
+    def run_child_validation(self, data: list) -> list[str]:
+        try:
+            return channels.clean_channels(data)
+        except ValidationError as error:
+            raise exceptions.ValidationError(error.messages) from None
+
+
 class UserInput(StrictInputSerializer):
     """Names and the language only: the phone and e-mail change with the password and a code (issue 14, item 4)."""
 
@@ -38,11 +51,26 @@ class UserInput(StrictInputSerializer):
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     # R40: "" goes back to following the browser's Accept-Language.
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False, allow_blank=True)
+    notify_by = ChannelsField(
+        allow_empty=False,
+        required=False,
+        help_text='The channels notifications go by (R39): a non-empty list from ["sms", "email"], each once.',
+    )
 
     def to_internal_value(self, data):
         if isinstance(data, dict) and (contact := sorted({"phone", "email"} & set(data))):
             raise exceptions.ValidationError({name: [CONTACT_CHANGE_ONLY] for name in contact})
         return super().to_internal_value(data)
+
+
+def update_own_user(user: User, changes: dict) -> None:
+    """Apply a valid UserInput: names and language (services.update_user), channels (R39), in one transaction."""
+    changes = dict(changes)
+    notify_by = changes.pop("notify_by", None)
+    with transaction.atomic():
+        services.update_user(user=user, **changes)
+        if notify_by is not None:
+            channels.set_notify_by(user=user, channels=notify_by)
 
 
 class MeApi(APIView):
@@ -51,14 +79,14 @@ class MeApi(APIView):
         return Response(UserOutput(request.user).data)
 
     @extend_schema(
-        summary="Change your own names or language (R23, R40)",
+        summary="Change your own names, language or notification channels (R23, R40, R39)",
         request=UserInput,
         responses={200: UserOutput, **error_responses(400, 401)},
     )
     def patch(self, request):
         data = UserInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        services.update_user(user=request.user, **data.validated_data)
+        update_own_user(request.user, data.validated_data)
         return Response(UserOutput(request.user).data)
 
 
@@ -87,7 +115,7 @@ class UserDetailApi(APIView):
         return Response(UserOutput(self.get_object(pk)).data)
 
     @extend_schema(
-        summary="Change your own names or language (never the role, R23; the phone and e-mail: contact-change/)",
+        summary="Change your own names, language or channels (never the role, R23; phone and e-mail: contact-change/)",
         description="`phone` and `email` are refused with 400: they change through "
         "`POST users/{id}/contact-change/` (your password) and then `…/confirm/` (a code).",
         request=InputSerializer,
@@ -97,7 +125,7 @@ class UserDetailApi(APIView):
         user = self.get_object(pk)
         data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        services.update_user(user=user, **data.validated_data)
+        update_own_user(user, data.validated_data)
         return Response(UserOutput(user).data)
 
     @extend_schema(

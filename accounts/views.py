@@ -38,7 +38,7 @@ from core.exceptions import DomainError
 from core.formatting import number
 from core.pages import add_validation_errors, login_required_page, safe_next, with_retry_after
 
-from . import contact_change, services
+from . import channels, contact_change, services
 from .exceptions import ContactChangeExpired, ContactChangeNotFound, TooManyRequests
 from .forms import (
     AuthorProfileForm,
@@ -47,6 +47,7 @@ from .forms import (
     ContactChangeForm,
     ContactForm,
     LoginForm,
+    NotifyByForm,
     PasswordChangeForm,
     SignupForm,
 )
@@ -192,7 +193,7 @@ def signup_view(request: HttpRequest) -> HttpResponse:
 
 @login_required_page
 def profile_view(request: HttpRequest) -> HttpResponse:
-    """Edit your own names, author profile and auto-renew; never role, tier or money (R23).
+    """Edit your own names, author profile, auto-renew and channels (R39); never role, tier or money (R23).
 
     The phone and e-mail are shown here and change on their own pages (contact_change_view).
     """
@@ -213,7 +214,8 @@ def profile_view(request: HttpRequest) -> HttpResponse:
         )
     if is_customer(user):
         renew_form = AutoRenewForm(data, initial={"auto_renew": user.customer.auto_renew})
-    forms = [form for form in (contact_form, author_form, renew_form) if form is not None]
+    channels_form = NotifyByForm(data, initial={"notify_by": user.notify_by})
+    forms = [form for form in (contact_form, author_form, renew_form, channels_form) if form is not None]
 
     status = 200
     if request.method == "POST":
@@ -233,6 +235,9 @@ def profile_view(request: HttpRequest) -> HttpResponse:
                         )
                     if renew_form is not None and renew_form.changed_data:
                         services.set_auto_renew(customer=user.customer, enabled=renew_form.cleaned_data["auto_renew"])
+                    if channels_form.changed_data:
+                        failed_form = channels_form
+                        channels.set_notify_by(user=user, channels=channels_form.cleaned_data["notify_by"])
             except ValidationError as error:
                 add_validation_errors(failed_form, error)
             else:
@@ -247,6 +252,7 @@ def profile_view(request: HttpRequest) -> HttpResponse:
             "contact_form": contact_form,
             "author_form": author_form,
             "renew_form": renew_form,
+            "channels_form": channels_form,
             "forms_with_errors": forms,
             "customer": user.customer if is_customer(user) else None,
             "tier_now": Tier(user.customer.tier_at()).label if is_customer(user) else None,

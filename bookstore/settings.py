@@ -368,6 +368,8 @@ SMS_BACKEND = env("SMS_BACKEND", default="accounts.sms.ConsoleSmsBackend")
 # (smtp+tls://user:password@host:587; django-environ's schemes).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Bookstore <no-reply@bookstore.localhost>")
+# R39: the site's address as people reach it, for the links in e-mails (accounts.emails).
+SITE_URL = env("SITE_URL", default="http://localhost:8000").rstrip("/")
 # R33: the queued customers per unit the demand report's "buy" aims at (reservations.demand).
 DEMAND_QUEUE_PER_UNIT = env.int("DEMAND_QUEUE_PER_UNIT", default=3)
 

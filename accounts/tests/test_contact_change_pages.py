@@ -22,7 +22,9 @@ def test_the_profile_shows_phone_and_email_without_fields_for_them(client, user)
     assert OLD_PHONE in html and "sara@example.com" in html
     assert 'name="phone"' not in html and 'name="email"' not in html
     assert 'href="/accounts/profile/contact/"' in html
-    response = client.post("/accounts/profile/", {"first_name": "Sara", "phone": NEW_PHONE, "email": "x@example.com"})
+    response = client.post(
+        "/accounts/profile/", {"first_name": "Sara", "phone": NEW_PHONE, "email": "x@example.com", "notify_by": "sms"}
+    )
     assert response.status_code == 302
     user.refresh_from_db()
     assert (user.first_name, user.phone, user.email) == ("Sara", OLD_PHONE, "sara@example.com")

@@ -34,6 +34,7 @@ def test_profile_changes_own_names_R23(client, make_customer):
             "email": "sara.new@example.com",  # not a field here: the phone and e-mail need a code (issue 14)
             "phone": "+989125550199",
             "auto_renew": "",
+            "notify_by": "sms",  # R39: the channels' checkboxes, as the page posts them
         },
     )
     assert response.status_code == 302 and response["Location"] == "/accounts/profile/"
@@ -58,6 +59,7 @@ def test_profile_never_changes_role_tier_or_wallet_R23(client, make_customer):
             "balance": "999999",
             "username": "someone_else",
             "is_staff": "on",
+            "notify_by": "sms",
         },
     )
     assert response.status_code == 302
@@ -81,7 +83,7 @@ def test_a_contact_change_shows_a_taken_email_on_the_field_with_400(client, make
 def test_profile_turns_auto_renew_on_and_off_R20(client, make_customer):
     customer = make_customer(Tier.PLUS)
     client.force_login(customer.user)
-    contact = {"email": customer.user.email, "phone": customer.user.phone}
+    contact = {"email": customer.user.email, "phone": customer.user.phone, "notify_by": "sms"}
     client.post("/accounts/profile/", {**contact, "auto_renew": "on"})
     customer.refresh_from_db()
     assert customer.auto_renew is True
@@ -106,6 +108,7 @@ def test_author_edits_own_author_profile_R23(client):
             "goodreads_link": "https://www.goodreads.com/author/show/1",
             "bank_account_number": "ir06 0170 0000 0012 3456 7890 01",
             "bio": "شاعر و نویسنده",
+            "notify_by": "sms",
         },
     )
     assert response.status_code == 302
@@ -119,7 +122,13 @@ def test_author_profile_error_is_shown_and_nothing_is_saved(client):
     client.force_login(author.user)
     response = client.post(
         "/accounts/profile/",
-        {"first_name": "Changed", "email": author.user.email, "phone": author.user.phone, "bank_account_number": "x1"},
+        {
+            "first_name": "Changed",
+            "email": author.user.email,
+            "phone": author.user.phone,
+            "bank_account_number": "x1",
+            "notify_by": "sms",
+        },
     )
     assert response.status_code == 400
     assert "Use 8 to 34 capital letters and digits" in text_of(response)
