@@ -10,7 +10,7 @@ from core.transactions import atomic_with_retry
 
 from .loans import end_due_loans
 from .models import Reservation
-from .queue import serve_queue, set_synchronous_commit
+from .queue import announce_free_unit, serve_queue, set_synchronous_commit
 
 
 def expire_due_reservations(*, now: datetime | None = None, batch_size: int = 500) -> int:
@@ -44,7 +44,8 @@ def _expire_books(book_ids: list[int], now: datetime) -> int:
 
     The same as ``expire_due`` on each book, in set statements: the books locked in one
     statement (skipping locked ones), their due loans read and ended in one each, units
-    on loan written in one; only books with a queue are then served one by one (R13).
+    on loan written in one; only books with a queue are then served one by one (R13), the
+    others' free units announced to those who wished for them (R38).
     """
     books = {
         book.pk: book
@@ -68,6 +69,8 @@ def _expire_books(book_ids: list[int], now: datetime) -> int:
         for book in released:
             if book.pk in waiting:
                 serve_queue(book=book, now=now)
+            else:
+                announce_free_unit(book, now)  # R38: nobody waits, so the unit stays free
         return expired
     finally:
         connection.bookstore_async_commit = False  # SET LOCAL ends with the transaction

@@ -21,6 +21,7 @@ from .loans import end_due_loans, running_loans, save_reservation, start_loan
 from .models import EndReason, Reservation, Status
 from .pricing import HISTORY_PARAMS, History, history_parameters, quote, with_history
 from .queue_head import first_in_queue as _first_in_queue  # the name README's rule table gives R12
+from .signals import unit_left_free
 
 
 def _loans_and_history(customer: int, **window: datetime) -> QuerySet:
@@ -60,12 +61,13 @@ def _promotion_refusal(
     return None, history
 
 
-def serve_queue(*, book: Book, now: datetime) -> list[Reservation]:
+def serve_queue(*, book: Book, now: datetime, tell_wishers: bool = True) -> list[Reservation]:
     """Give each free unit of the locked `book` to the queue in R12 order (R13).
 
     A customer who cannot be served is dropped with the reason recorded and notified,
     and the next one is tried, until the units or the queue run out. Call inside the
-    transaction that released the units.
+    transaction that released the units. A unit still free afterwards is announced
+    (``announce_free_unit``, R38) unless the caller does that itself (`tell_wishers`).
 
     Implements R13.
     """
@@ -97,14 +99,22 @@ def serve_queue(*, book: Book, now: datetime) -> list[Reservation]:
             }
         notify(user=customer.user, kind=Notification.Kind.PROMOTED, message=message)
     warn_queue_head(book, now)  # R32: whoever is first now, if the wallet falls short
+    if tell_wishers:
+        announce_free_unit(book, now)
     return promoted
 
 
-def expire_due(book: Book, now: datetime) -> int:
+def announce_free_unit(book: Book, now: datetime) -> None:
+    """Send ``unit_left_free`` if the locked `book` has a unit nobody took after its queue was served (R38)."""
+    if book.free_units > 0 and not book.is_withdrawn:
+        unit_left_free.send(sender=Book, book=book, now=now)
+
+
+def expire_due(book: Book, now: datetime, *, tell_wishers: bool = True) -> int:
     """Expire the locked book's reservations whose end has come and serve its queue (R16, R13)."""
     expired, released = end_due_loans({book.pk: book}, now)
     if released:
-        serve_queue(book=book, now=now)
+        serve_queue(book=book, now=now, tell_wishers=tell_wishers)
     return expired
 
 

@@ -20,6 +20,7 @@ from accounts.services import notify
 from billing.exceptions import InsufficientFunds
 from billing.services import lock_customer
 from catalog.models import Book, lock_book
+from catalog.signals import units_ran_out
 from core.compiled import CompiledQuery, Param
 from core.formatting import number
 from core.transactions import atomic_with_retry
@@ -48,7 +49,7 @@ from .loans import (
 )
 from .models import EndReason, Reservation, Status
 from .pricing import HISTORY_PARAMS, History, history_parameters, quote, with_history
-from .queue import expire_due, serve_queue
+from .queue import announce_free_unit, expire_due, serve_queue
 
 
 @dataclass(frozen=True)
@@ -129,12 +130,12 @@ def reserve(*, customer: Customer, book: Book | int, days: int, now: datetime | 
         # here, before the new row that the one-live-reservation constraint would refuse.
         # Serving the queue cannot touch this customer's figures: a customer in this
         # book's queue was refused just above.
-        expire_due(book, now)
+        expire_due(book, now, tell_wishers=False)
     elif checks.book_has_waiting and book.free_units > 0:
         # A free unit while someone waits: a pause whose moment has come counts as resumed
         # though the beat has not cleared it yet (R30), and its place comes before this
         # newcomer (R13). Paused places do not: a unit free beside them goes to the newcomer.
-        serve_queue(book=book, now=now)
+        serve_queue(book=book, now=now, tell_wishers=False)
 
     reservation = Reservation(customer=customer, book=book, days=days, requested_at=now, status=Status.QUEUED)
     if book.free_units > 0:
@@ -153,6 +154,10 @@ def reserve(*, customer: Customer, book: Book | int, days: int, now: datetime | 
         # 20 statements, each constraint in a savepoint of its own (make bench).
         reservation.full_clean(exclude=["customer", "book"], validate_unique=False, validate_constraints=False)
         save_reservation(reservation)
+    if checks.book_has_due_loans:
+        # A unit this reserve released and the newcomer left free: wishers hear of it
+        # after the newcomer's own row, so the newcomer is not told of the book it took (R38).
+        announce_free_unit(book, now)
     return reservation
 
 
@@ -246,11 +251,13 @@ def set_book_units(*, book: Book, units: int, now: datetime | None = None) -> Bo
         raise UnitsBelowOnLoan(
             _("%(count)s units are on loan; units cannot go below that.") % {"count": number(locked.units_on_loan)}
         )
-    raised = units > locked.units
+    raised, lowered = units > locked.units, units < locked.units
     locked.units = units
     locked.save(update_fields=["units", "updated_at"])
     if raised:
         serve_queue(book=locked, now=now)
+    elif lowered and locked.free_units == 0:
+        units_ran_out.send(sender=Book, book=locked)  # R38: no copy is free to borrow any more
     book.units, book.units_on_loan = locked.units, locked.units_on_loan
     return locked
 
@@ -266,7 +273,7 @@ def delete_book(*, book: Book, now: datetime | None = None) -> bool:
     """
     now = now or timezone.now()
     locked = lock_existing_book(book)
-    expire_due(locked, now)
+    expire_due(locked, now, tell_wishers=False)  # the book goes: nobody is told it is free
     reservations = Reservation.objects.filter(book=locked)
     if reservations.live().exists():
         raise BookHasLiveReservations()
