@@ -5,7 +5,9 @@ subscriptions from ``buy_subscription`` and every reservation from ``reserve``,
 ``return_reservation``, ``leave_queue`` and the background use cases, each called with
 an explicit ``now`` in the past. So the ledger, the queues and the units on loan obey
 the same invariants as real data: balance = sum of the ledger (R19), units on loan =
-active reservations (R9), queues served in R12 order (R13).
+active reservations (R9), queues served in R12 order (R13). The shop's events
+(demo/shop_data.py: stock, orders, reviews, wishes) join the story by time and run
+through the shop's services the same way (demo/shop_steps.py).
 
 Idempotent: reference rows (cities, genres, authors, books, the admin) are looked up
 by their natural key before being created; the customers and their history are made
@@ -59,8 +61,17 @@ from reservations.notifications import notify_ending_soon
 from reservations.pauses import pause, resume_due_pauses
 from reservations.renewals import renew
 from reservations.services import end_reservation_by_admin, leave_queue, reserve, return_reservation
+from reviews.models import Review
+from shop.models import CartItem, Order, OrderLine
+from wishlist.models import WishedBook
 
-SEEDED_MODELS = (User, Customer, Author, City, Genre, Book, Reservation, WalletTransaction, Notification)
+from .shop_data import SHOP_HISTORY, ShopStep
+from .shop_steps import ShopStory
+
+SEEDED_MODELS = (
+    *(User, Customer, Author, City, Genre, Book, Reservation, WalletTransaction, Notification),
+    *(CartItem, Order, OrderLine, Review, WishedBook),
+)
 
 
 def row_counts() -> dict[str, int]:
@@ -126,7 +137,10 @@ class Seeding:
         if not existing:
             for person in CUSTOMERS:
                 self.register(person, Role.CUSTOMER)
-            Story(now=self.now, books=books).play(HISTORY)
+            admin = User.objects.get(username=ADMIN.username)
+            # The shop's events join the lending story by time; a tie keeps HISTORY's first.
+            steps = tuple(sorted((*HISTORY, *SHOP_HISTORY), key=lambda step: -step.days_ago))
+            Story(now=self.now, books=books, shop=ShopStory(books=books, admin=admin)).play(steps)
         return Outcome(
             created=row_counts() != before,
             created_usernames=frozenset(self.created_usernames),
@@ -201,9 +215,10 @@ class Story:
 
     now: datetime
     books: dict[str, Book]
+    shop: ShopStory
     reservations: dict[tuple[str, str], int] = field(default_factory=dict)
 
-    def play(self, steps: tuple[Step, ...]) -> None:
+    def play(self, steps: tuple[Step | ShopStep, ...]) -> None:
         previous = None
         for step in steps:
             at = self.now - timedelta(days=step.days_ago)
@@ -220,8 +235,11 @@ class Story:
         # `make run` does not text every demo customer about last month.
         Notification.objects.filter(sent_at__isnull=True).update(sent_at=F("created_at"))
 
-    def run(self, step: Step, at: datetime) -> None:
+    def run(self, step: Step | ShopStep, at: datetime) -> None:
         """Run one step at `at` through the service it stands for, chosen by its type."""
+        if isinstance(step, ShopStep):
+            self.shop.run(step, at)
+            return
         match step:
             case Charge(username=username, amount=amount):
                 key = f"seed-{username}-1"
