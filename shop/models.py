@@ -81,7 +81,9 @@ class Order(models.Model):
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
             models.CheckConstraint(condition=Q(status__in=OrderStatus.values), name="order_status_valid"),
             models.CheckConstraint(
-                condition=Q(status=OrderStatus.CANCELLED, refund__isnull=False)
+                # A cancelled order was refunded by a ledger row, unless it cost nothing.
+                condition=Q(status=OrderStatus.CANCELLED, total__gt=0, refund__isnull=False)
+                | Q(status=OrderStatus.CANCELLED, total=0, refund__isnull=True)
                 | (~Q(status=OrderStatus.CANCELLED) & Q(refund__isnull=True)),
                 name="order_cancelled_has_refund",
             ),

@@ -53,13 +53,15 @@ def cancel_order(*, order: Order | int, now: datetime | None = None) -> Order:
     locked = _lock_order(order_id)
     if not locked.is_placed:
         raise OrderNotPlaced()
-    refund = credit_wallet(
-        customer=customer,
-        amount=locked.total,
-        kind=TransactionKind.REFUND,
-        reference=texts.refund_reference(customer, locked.pk),
-        now=now,
-    )
+    refund = None  # an order of free books was paid nothing, and is refunded nothing
+    if locked.total > 0:
+        refund = credit_wallet(
+            customer=customer,
+            amount=locked.total,
+            kind=TransactionKind.REFUND,
+            reference=texts.refund_reference(customer, locked.pk),
+            now=now,
+        )
     locked.cancel(refund=refund, at=now)
     for book, quantity in books:
         book.restock(quantity)

@@ -19,6 +19,10 @@ from accounts.tests.factories import AuthorFactory, CityFactory, UserFactory
 from catalog.tests.factories import BookFactory, GenreFactory, make_isbn13
 from reservations.pauses import pause_days
 from reservations.services import reserve
+from reviews.services import write_review
+from shop.checkout import checkout
+from shop.services import add_to_cart
+from wishlist.services import add_wish
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +54,14 @@ def world(make_customer, fund) -> World:
     loan = reserve(customer=plus, book=book, days=3)
     holder = reserve(customer=queued_by, book=full_book, days=3)
     queued = reserve(customer=plus, book=full_book, days=3)
+    # The shop (R35–R38): the Plus customer bought one book, has another in the cart, reviewed
+    # the bought one and wishes for the full one; `book`, on loan to them, is theirs to review.
+    bought = BookFactory(units=1, stock=5, price=10_000, authors=[other_author])
+    add_to_cart(customer=plus, book=bought, quantity=1)
+    order = checkout(customer=plus).order
+    in_cart = add_to_cart(customer=plus, book=bought, quantity=2)
+    review = write_review(customer=plus, book=bought, rating=4)
+    add_wish(customer=plus, book=full_book)
     return World(
         users={
             "free": free.user,
@@ -67,6 +79,11 @@ def world(make_customer, fund) -> World:
             "loan": loan,
             "queued": queued,
             "holder": holder,
+            "full_book": full_book,
+            "bought": bought,
+            "order": order,
+            "cart_item": in_cart,
+            "review": review,
             "genre": GenreFactory(),
             "city": CityFactory(),
         },
@@ -83,6 +100,11 @@ class Cell:
 
 def everyone(status: int, **overrides: int) -> dict[str, int]:
     return {actor: overrides.get(actor, status) for actor in ACTORS}
+
+
+def customers(status: int, **overrides: int) -> dict[str, int]:
+    """`status` for both customers, 401 for the anonymous, 403 for authors and admins, unless overridden."""
+    return everyone(403, anonymous=401, free=status, plus=status) | overrides
 
 
 def login_body(world: World, actor: str) -> dict:
@@ -212,6 +234,30 @@ MATRIX: dict[str, Cell] = {
     "notifications": Cell("get", "/api/v1/notifications/", everyone(200, anonymous=401)),
     "demand": Cell("get", "/api/v1/admin/demand/", everyone(403, anonymous=401, admin=200)),
     "notifications_read": Cell("post", "/api/v1/notifications/read/", everyone(200, anonymous=401), {}),
+    # The shop (R35, R36): customers buy; another's cart item or order is not found; admins close orders.
+    "cart": Cell("get", "/api/v1/cart/", customers(200)),
+    "cart_add": Cell(
+        "post", "/api/v1/cart/", customers(201), lambda w, a: {"book": w.objects["bought"].pk, "quantity": 1}
+    ),
+    "cart_item_edit": Cell("patch", "/api/v1/cart/items/{cart_item}/", customers(404, plus=200), {"quantity": 3}),
+    "cart_item_remove": Cell("delete", "/api/v1/cart/items/{cart_item}/", customers(404, plus=204)),
+    "checkout": Cell("post", "/api/v1/orders/", customers(400, plus=201)),  # the Free customer's cart is empty
+    "orders": Cell("get", "/api/v1/orders/", customers(200, admin=200)),
+    "order_read": Cell("get", "/api/v1/orders/{order}/", customers(404, plus=200, admin=200)),
+    "order_cancel": Cell("post", "/api/v1/orders/{order}/cancel/", everyone(403, anonymous=401, admin=200)),
+    "order_fulfil": Cell("post", "/api/v1/orders/{order}/fulfil/", everyone(403, anonymous=401, admin=200)),
+    # Reviews (R37): anyone reads; a reader writes; the reviewer edits; admins hide.
+    "book_reviews": Cell("get", "/api/v1/books/{book}/reviews/", everyone(200)),
+    "review_write": Cell("post", "/api/v1/books/{book}/reviews/", customers(403, plus=201), {"rating": 5}),
+    "review_edit": Cell("patch", "/api/v1/reviews/{review}/", customers(403, plus=200), {"rating": 2}),
+    "review_delete": Cell("delete", "/api/v1/reviews/{review}/", customers(403, plus=204)),
+    "review_hide": Cell("post", "/api/v1/reviews/{review}/hide/", everyone(403, anonymous=401, admin=200)),
+    # The wishlist (R38).
+    "wishlist": Cell("get", "/api/v1/wishlist/", customers(200)),
+    "wish": Cell(
+        "post", "/api/v1/wishlist/", customers(201, plus=200), lambda w, a: {"book": w.objects["full_book"].pk}
+    ),
+    "unwish": Cell("delete", "/api/v1/wishlist/{full_book}/", customers(404, plus=204)),
 }
 
 
@@ -226,6 +272,10 @@ def resolve(path: str, world: World) -> str:
         free_book=objects["free_book"].pk,
         loan=objects["loan"].pk,
         queued=objects["queued"].pk,
+        full_book=objects["full_book"].pk,
+        order=objects["order"].pk,
+        cart_item=objects["cart_item"].pk,
+        review=objects["review"].pk,
     )
 
 

@@ -22,7 +22,10 @@ from django.template.base import Lexer, TokenType
 
 ROOT = Path(__file__).resolve().parents[2]
 FA_PO = ROOT / "locale" / "fa" / "LC_MESSAGES" / "django.po"
-SOURCE_DIRS = ["core", "accounts", "billing", "catalog", "reservations", "demo", "dashboard", "bookstore", "templates"]
+SOURCE_DIRS = [
+    *["core", "accounts", "billing", "catalog", "reservations", "shop", "reviews", "wishlist"],
+    *["demo", "dashboard", "bookstore", "templates"],
+]
 
 # Words a Persian page may show as they are: names of things, not English sentences.
 ALLOWED_WORDS = {"ISBN", "API", "REST", "JSON", "CSV", "SMS", "OpenAPI", "Swagger", "UI", "toman"}

@@ -96,3 +96,17 @@ def test_a_cancelled_purchase_no_longer_counts_as_paid_R36_R7(make_customer, mak
     cancel_order(order=order, now=now - timedelta(days=1))
     loan = reserve(customer=customer, book=make_book(units=1), days=5, now=now)
     assert (loan.discount, loan.price) == (0, 5_000)
+
+
+def test_an_order_of_free_books_is_cancelled_with_nothing_to_refund_R36(make_customer, make_book, now):
+    """A book priced 0 is sold for 0: its order is cancelled, its stock comes back, no ledger row is made."""
+    customer = make_customer(Tier.FREE, balance=0)
+    book = make_book(price=0, stock=2)
+    add_to_cart(customer=customer, book=book, quantity=2)
+    order = checkout(customer=customer, now=now).order
+    assert order.total == 0
+    cancelled = cancel_order(order=order, now=now)
+    assert (cancelled.status, cancelled.refund) == (OrderStatus.CANCELLED, None)
+    book.refresh_from_db()
+    assert book.stock == 2
+    assert not WalletTransaction.objects.filter(customer=customer, kind=TransactionKind.REFUND).exists()
