@@ -45,9 +45,9 @@ PAGES = {
     Kind.SUBSCRIPTION_RENEWED: "subscription",
     Kind.SUBSCRIPTION_ENDED: "subscription",
     Kind.WALLET_SHORT: "wallet",
-    Kind.WISHED_FREE: "catalog",
-    Kind.WISHED_IN_STOCK: "catalog",
-    Kind.ORDER_CANCELLED: "wallet",
+    Kind.WISHED_FREE: "wishlist",
+    Kind.WISHED_IN_STOCK: "wishlist",
+    Kind.ORDER_CANCELLED: "my-orders",
 }
 
 

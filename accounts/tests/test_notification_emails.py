@@ -111,8 +111,8 @@ def test_each_kind_links_to_its_page_R39(user, settings):
         Notification.Kind.ENDING_SOON: "/reservations/",
         Notification.Kind.SUBSCRIPTION_ENDED: "/subscription/",
         Notification.Kind.WALLET_SHORT: "/wallet/",
-        Notification.Kind.ORDER_CANCELLED: "/wallet/",
-        Notification.Kind.WISHED_IN_STOCK: "/",
+        Notification.Kind.ORDER_CANCELLED: "/orders/",
+        Notification.Kind.WISHED_IN_STOCK: "/wishlist/",
     }
     for kind, path in expected.items():
         email = email_for(user, kind, "en")
