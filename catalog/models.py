@@ -244,16 +244,13 @@ class Book(ServiceOwnedFields):
                 name="book_ratings_in_range",
             ),
         ]
+        # GET books/?ordering=-rating and =rating (catalog.filters.RATING_ORDER): an index walk, no sort.
         indexes = [
-            # GET books/?ordering=-rating and the catalog's "highest rated" (catalog.filters).
-            models.Index(
-                F("rating_average").desc(nulls_last=True),
-                F("rating_count").desc(),
-                "title",
-                "id",
-                name="book_rating_order_idx",
-                condition=Q(withdrawn_at__isnull=True),
-            ),
+            models.Index(*order, "title", "id", name=name, condition=Q(withdrawn_at__isnull=True))
+            for name, order in (
+                ("book_rating_order_idx", (F("rating_average").desc(nulls_last=True), F("rating_count").desc())),
+                ("book_rating_asc_idx", (F("rating_average").asc(nulls_last=True), F("rating_count").desc())),
+            )
         ]
 
     def __str__(self) -> str:
