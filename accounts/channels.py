@@ -47,7 +47,7 @@ def clean_channels(channels: Iterable[str]) -> list[str]:
 
 
 def set_notify_by(*, user: User, channels: Iterable[str]) -> User:
-    """Set the channels `user` is notified by (R39); only the two flags are written (R27).
+    """Set the channels `user` is notified by; only the two flags are written (R27). Implements R39.
 
     A ValidationError on ``notify_by`` for an empty list, an unknown channel or a repeat,
     with nothing changed.
@@ -77,7 +77,10 @@ SENDERS: dict[str, Callable[[Notification], None]] = {
 
 
 def deliver(notification: Notification) -> tuple[list[str], list[tuple[str, Exception]]]:
-    """Send `notification` by each channel its user chose: (channels that took it, (channel, error) that failed)."""
+    """Send `notification` by each channel its user chose. Implements R39.
+
+    Returns the channels that took it and the (channel, error) pairs that failed.
+    """
     sent, failed = [], []
     for channel in notification.user.notify_by:
         try:

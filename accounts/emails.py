@@ -57,7 +57,7 @@ def absolute_url(name: str) -> str:
 
 
 def notification_email(notification: Notification) -> EmailMultiAlternatives:
-    """The e-mail of `notification`, rendered in its user's language, ready to send."""
+    """The e-mail of `notification`, rendered in its user's language, ready to send. Implements R39 and R40."""
     user = notification.user
     with speaking_to(user):
         subject = str(SUBJECTS[notification.kind])

@@ -313,7 +313,7 @@ class Book(ServiceOwnedFields):
         invalidate_catalog_cache()
 
     def sell(self, quantity: int) -> None:
-        """Implements R35's stock going down: `quantity` fewer copies for sale, an F() update.
+        """`quantity` fewer copies for sale, an F() update. Implements R34 and R35 (the stock a checkout takes).
 
         As ``lend``: the caller holds the row's lock (``lock_book``), and the check constraint
         ``book_stock_not_negative`` refuses a sale of copies the book does not have. The last
@@ -328,7 +328,7 @@ class Book(ServiceOwnedFields):
             stock_ran_out.send(sender=Book, book=self)
 
     def restock(self, quantity: int) -> None:
-        """Implements R36's stock coming back: `quantity` more copies for sale (``sell``'s inverse).
+        """`quantity` more copies for sale (``sell``'s inverse). Implements R34 and R36 (a cancel's copies back).
 
         Sends ``catalog.signals.stock_raised`` in the caller's transaction (R38 listens).
         """
