@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsAdmin, IsCustomer
 from catalog.filters import MAX_ID
 from catalog.models import Book
-from core.api import NOT_AUTHENTICATED, PAGE_QUERY_PARAMETERS, error, invalid, paginated
+from core.api import NOT_AUTHENTICATED, PAGE_QUERY_PARAMETERS, StandardPagination, error, invalid, paginated
 
 from .models import Review
 from .selectors import visible_reviews
@@ -48,6 +48,10 @@ def _render(review_id: int) -> dict:
 
 class BookReviewListCreateApi(APIView):
     """``books/{id}/reviews/``: GET lists the book's reviews, POST writes one (R37)."""
+
+    pagination_class = StandardPagination
+
+    pagination_class = StandardPagination  # the schema documents GET's page
 
     def get_permissions(self):
         if self.request.method == "POST":

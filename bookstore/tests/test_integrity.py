@@ -21,7 +21,7 @@ from core.owned_fields import models_with_owned_fields
 NOW = timezone.now()
 
 # What the owning service writes meanwhile, for each service-owned field: a value the
-# database's constraints accept on the rows made below (book: 2 units, none on loan;
+# database's constraints accept on the rows made below (book: 2 units, none on loan, one review of 4;
 # customer: Plus for 30 days; user: a customer with a password).
 SERVICE_WRITES: dict[tuple[type, str], Callable[[], object]] = {
     (Book, "units"): lambda: 5,
@@ -31,6 +31,8 @@ SERVICE_WRITES: dict[tuple[type, str], Callable[[], object]] = {
     (Book, "search_vector"): lambda: "'rebuilt':1",  # PostgreSQL's trigger writes it with the document
     (Book, "withdrawn_at"): lambda: NOW,
     (Book, "cover"): lambda: "covers/1/a-new-cover.png",  # catalog.cover_services
+    (Book, "rating_count"): lambda: 2,  # a review written (R37), under the book's lock
+    (Book, "rating_sum"): lambda: 5,  # a rating changed (R37)
     (Customer, "balance"): lambda: 7_000,
     (Customer, "tier"): lambda: Tier.PREMIUM,
     (Customer, "subscription_ends_at"): lambda: NOW + timedelta(days=90),
@@ -40,7 +42,7 @@ SERVICE_WRITES: dict[tuple[type, str], Callable[[], object]] = {
 }
 
 MAKERS: dict[type, Callable[[], object]] = {
-    Book: lambda: BookFactory(units=2),
+    Book: lambda: BookFactory(units=2, rating_count=1, rating_sum=4),
     Customer: lambda: CustomerFactory(tier=Tier.PLUS),
     User: lambda: UserFactory(),
 }
