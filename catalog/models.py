@@ -13,6 +13,7 @@ from stdnum.exceptions import ValidationError as StdnumValidationError
 
 from core.compiled import CompiledIncrement, CompiledQuery, Param
 from core.formatting import number
+from core.indexes import PortableIndex
 from core.owned_fields import ServiceOwnedFields
 
 from .cache import invalidate_catalog_cache
@@ -244,9 +245,10 @@ class Book(ServiceOwnedFields):
                 name="book_ratings_in_range",
             ),
         ]
-        # GET books/?ordering=-rating and =rating (catalog.filters.RATING_ORDER): an index walk, no sort.
+        # GET books/?ordering=-rating and =rating (catalog.filters.RATING_ORDER): an index walk, no
+        # sort, on PostgreSQL; SQLite cannot index NULLS LAST (core.indexes.PortableIndex).
         indexes = [
-            models.Index(*order, "title", "id", name=name, condition=Q(withdrawn_at__isnull=True))
+            PortableIndex(*order, "title", "id", name=name, condition=Q(withdrawn_at__isnull=True))
             for name, order in (
                 ("book_rating_order_idx", (F("rating_average").desc(nulls_last=True), F("rating_count").desc())),
                 ("book_rating_asc_idx", (F("rating_average").asc(nulls_last=True), F("rating_count").desc())),

@@ -32,6 +32,7 @@ from catalog.filters import MAX_ID
 from core.api import (
     NOT_AUTHENTICATED,
     PAGE_QUERY_PARAMETERS,
+    StandardPagination,
     StrictInputSerializer,
     ValidationErrorSerializer,
     error,
@@ -159,6 +160,8 @@ class CartItemApi(APIView):
 
 class OrderListCreateApi(APIView):
     """``orders/``: GET lists orders (my own, or all for an admin), POST checks the cart out (R35, R36)."""
+
+    pagination_class = StandardPagination  # the schema documents GET's page
 
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=OrderStatus.choices, required=False, help_text="Only this status.")

@@ -20,6 +20,7 @@ from catalog.filters import MAX_ID
 from core.api import (
     NOT_AUTHENTICATED,
     PAGE_QUERY_PARAMETERS,
+    StandardPagination,
     StrictInputSerializer,
     ValidationErrorSerializer,
     error,
@@ -35,6 +36,8 @@ CUSTOMERS_ONLY = error("`permission_denied`: only customers keep a wishlist.")
 
 class WishlistListCreateApi(APIView):
     """``wishlist/``: GET lists the customer's wished books, POST adds one."""
+
+    pagination_class = StandardPagination  # the schema documents GET's page
 
     permission_classes = [IsCustomer]
 

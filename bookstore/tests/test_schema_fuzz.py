@@ -18,8 +18,6 @@ Only the fuzzing is marked ``fuzz`` (``-m "not fuzz"`` skips it).
 """
 
 import os
-from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 import schemathesis
@@ -36,6 +34,7 @@ from schemathesis.specs.openapi.checks import (
 
 from billing.rules import MIN_CHARGE
 from billing.services import MAX_MONTHS
+from bookstore.tests.fuzz_world import build_world
 from bookstore.wsgi import application
 from catalog.tests.factories import make_isbn13
 from reservations.pauses import pause_days
@@ -67,6 +66,10 @@ PATH_KINDS = [
     ("/api/v1/authors/", "author"),
     ("/api/v1/books/", "book"),
     ("/api/v1/reservations/", "reservation"),
+    ("/api/v1/orders/", "order"),
+    ("/api/v1/cart/items/", "cart_item"),
+    ("/api/v1/reviews/", "review"),
+    ("/api/v1/wishlist/", "book"),
 ]
 
 
@@ -85,6 +88,8 @@ BODY_VALUES = {
     "amount": lambda: st.integers(MIN_CHARGE, 1_000_000),
     "months": lambda: st.integers(1, MAX_MONTHS),
     "until": lambda: st.dates(*pause_days(timezone.now())).map(str),  # R30: tomorrow to 60 days
+    "quantity": lambda: st.integers(1, 10),  # R35
+    "rating": lambda: st.integers(1, 5),  # R37
 }
 
 
@@ -93,9 +98,10 @@ def flatmap_path_parameters(context, path_parameters):
     """Point ``{id}`` at a seeded object three times in four."""
     path = context.operation.path if context.operation else ""
     kind = next((kind for prefix, kind in PATH_KINDS if path.startswith(prefix)), None)
-    if not kind or not SEEDED_IDS or not isinstance(path_parameters, dict) or "id" not in path_parameters:
+    name = next((name for name in ("id", "book_id") if name in (path_parameters or {})), None)
+    if not kind or not SEEDED_IDS or not isinstance(path_parameters, dict) or name is None:
         return st.just(path_parameters)
-    seeded = _seeded(kind).map(lambda pk: {**path_parameters, "id": pk})
+    seeded = _seeded(kind).map(lambda pk: {**path_parameters, name: pk})
     return st.one_of(seeded, seeded, seeded, st.just(path_parameters))
 
 
@@ -129,56 +135,11 @@ def keep_the_test_connection():
 
 @pytest.fixture
 def world(make_customer, make_book, now):
-    """Customers on each tier, an author with books, an admin, and reservations in every state."""
-    from accounts.models import Role, Tier
-    from accounts.tests.factories import AuthorFactory, CityFactory, UserFactory
-    from catalog.tests.factories import GenreFactory
-    from reservations.services import reserve, return_reservation
-
-    customer = make_customer(Tier.PLUS, balance=5_000_000)
-    other = make_customer(Tier.PREMIUM, balance=5_000_000)
-    poor = make_customer(Tier.PLUS)
-    free = make_customer(Tier.FREE)
-    author = AuthorFactory(city=CityFactory())
-    co_author = AuthorFactory(city=None, goodreads_link="", bio="")  # every optional field empty
-    admin = UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True)
-    genre = GenreFactory()
-    free_book = make_book(units=3, authors=[author], genre=genre)
-    held_book = make_book(units=1, authors=[author], genre=genre)
-    mine_book = make_book(units=2, authors=[author, co_author])
-    empty_book = make_book(units=0, authors=[author])
-    held_by_other = reserve(customer=other, book=held_book, days=3, now=now)
-    queued_mine = reserve(customer=customer, book=held_book, days=2, now=now)
-    active_mine = reserve(customer=customer, book=mine_book, days=4, now=now)
-    returned_mine = reserve(customer=customer, book=free_book, days=3, now=now - timedelta(days=2))
-    return_reservation(customer=customer, reservation=returned_mine, now=now - timedelta(days=1))
-
+    """Customers on each tier, an author with books, an admin, reservations in every state, the shop."""
+    seeded, objects = build_world(make_customer=make_customer, make_book=make_book, now=now)
     SEEDED_IDS.clear()
-    SEEDED_IDS.update(
-        user=[user.pk for user in (customer.user, other.user, free.user, author.user, admin)],
-        customer=[customer.pk, other.pk, poor.pk, free.pk],
-        author=[author.pk, co_author.pk],
-        book=[free_book.pk, held_book.pk, mine_book.pk, empty_book.pk],
-        reservation=[held_by_other.pk, queued_mine.pk, active_mine.pk, returned_mine.pk],
-        genre=[genre.pk, mine_book.genre_id],
-        city=[author.city_id],
-    )
-    return SimpleNamespace(
-        users={"customer": customer.user, "poor": poor.user, "free": free.user, "author": author.user, "admin": admin},
-        customer=customer,
-        other=other,
-        author=author,
-        co_author=co_author,
-        admin=admin,
-        genre=genre,
-        free_book=free_book,
-        held_book=held_book,
-        empty_book=empty_book,
-        held_by_other=held_by_other,
-        queued_mine=queued_mine,
-        active_mine=active_mine,
-        returned_mine=returned_mine,
-    )
+    SEEDED_IDS.update(seeded)
+    return objects
 
 
 def bearer(user) -> dict[str, str]:
@@ -337,6 +298,25 @@ KNOWN_CASES = [
     ("customer", "GET", "/api/v1/notifications/", None, None, 200),
     (None, "GET", "/api/v1/notifications/", None, None, 401),
     ("customer", "POST", "/api/v1/notifications/read/", None, {}, 200),
+    # The shop (R35–R38): success paths and their usual refusals.
+    ("customer", "GET", "/api/v1/cart/", None, None, 200),
+    ("customer", "POST", "/api/v1/cart/", None, lambda w: {"book": w.for_sale.pk, "quantity": 1}, 201),
+    ("customer", "POST", "/api/v1/cart/", None, lambda w: {"book": w.for_sale.pk, "quantity": 11}, 400),
+    ("customer", "PATCH", "/api/v1/cart/items/{id}/", lambda w: w.cart_item.pk, {"quantity": 3}, 200),
+    ("customer", "DELETE", "/api/v1/cart/items/{id}/", lambda w: w.cart_item.pk, None, 204),
+    ("customer", "POST", "/api/v1/orders/", None, None, 201),
+    ("free", "POST", "/api/v1/orders/", None, None, 400),
+    ("customer", "GET", "/api/v1/orders/", None, None, 200),
+    ("customer", "GET", "/api/v1/orders/{id}/", lambda w: w.orders[0].pk, None, 200),
+    ("customer", "GET", "/api/v1/orders/{id}/", lambda w: w.orders[3].pk, None, 404),
+    ("admin", "POST", "/api/v1/orders/{id}/cancel/", lambda w: w.orders[0].pk, None, 200),
+    ("admin", "POST", "/api/v1/orders/{id}/fulfil/", lambda w: w.orders[2].pk, None, 409),
+    (None, "GET", "/api/v1/books/{id}/reviews/", lambda w: w.for_sale.pk, None, 200),
+    ("customer", "POST", "/api/v1/books/{id}/reviews/", lambda w: w.for_sale.pk, {"rating": 5}, 409),
+    ("customer", "PATCH", "/api/v1/reviews/{id}/", lambda w: w.reviews[0].pk, {"rating": 2, "text": "Meh."}, 200),
+    ("admin", "POST", "/api/v1/reviews/{id}/hide/", lambda w: w.reviews[1].pk, None, 200),
+    ("customer", "GET", "/api/v1/wishlist/", None, None, 200),
+    ("customer", "POST", "/api/v1/wishlist/", None, lambda w: {"book": w.free_book.pk}, 201),
     ("author", "POST", "/api/v1/notifications/read/", None, {"ids": [1, 2]}, 200),
     ("customer", "POST", "/api/v1/notifications/read/", None, {"ids": "all"}, 400),
     ("admin", "GET", "/api/v1/admin/demand/", None, None, 200),

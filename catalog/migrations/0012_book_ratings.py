@@ -6,6 +6,7 @@ The average is a stored generated column, so no writer can let it drift from the
 
 import django.db.models.expressions
 import django.db.models.functions.comparison
+import core.indexes
 from django.db import migrations, models
 
 
@@ -48,7 +49,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="book",
-            index=models.Index(
+            index=core.indexes.PortableIndex(
                 models.OrderBy(models.F("rating_average"), descending=True, nulls_last=True),
                 models.OrderBy(models.F("rating_count"), descending=True),
                 models.F("title"),

@@ -1,5 +1,6 @@
 """R37: an index for ordering=rating too (the average ascending, unrated last, then the count), so neither order sorts."""
 
+import core.indexes
 from django.db import migrations, models
 
 
@@ -12,7 +13,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name="book",
-            index=models.Index(
+            index=core.indexes.PortableIndex(
                 models.OrderBy(models.F("rating_average"), nulls_last=True),
                 models.OrderBy(models.F("rating_count"), descending=True),
                 models.F("title"),

@@ -174,7 +174,7 @@ def test_an_admins_pages_keep_to_the_policy(page, watch, library, log_in):
     customer = library["customer"]
     watch.visit("/admin/")
     watch.visit("/admin/dashboard/")
-    expect(page.locator("svg.chart")).to_have_count(3)  # reservations, revenue, and queues (one book has one)
+    expect(page.locator("svg.chart")).to_have_count(4)  # reservations, revenue, sales, and queues (one book has one)
     # Drawn at its natural width, shrunk to a narrow window by admin.css (no style attribute).
     assert page.locator("#chart-reservations").bounding_box()["width"] == 760
     page.set_viewport_size({"width": 480, "height": 900})
