@@ -251,6 +251,14 @@ class OrderDetailApi(APIView):
 
 
 ADMIN_ONLY = error("`permission_denied`: only admins cancel and fulfil orders.")
+# What cancelling and fulfilling answer alike (R36).
+CLOSING_RESPONSES = {
+    200: OrderSerializer,
+    401: NOT_AUTHENTICATED,
+    403: ADMIN_ONLY,
+    404: ORDER_NOT_FOUND,
+    409: error("`order_not_placed`: it was already fulfilled or cancelled."),
+}
 
 
 class OrderCancelApi(APIView):
@@ -262,13 +270,7 @@ class OrderCancelApi(APIView):
         summary="Cancel and refund an order (admin)",
         tags=["shop"],
         request=None,
-        responses={
-            200: OrderSerializer,
-            401: NOT_AUTHENTICATED,
-            403: ADMIN_ONLY,
-            404: ORDER_NOT_FOUND,
-            409: error("`order_not_placed`: it was already fulfilled or cancelled."),
-        },
+        responses=CLOSING_RESPONSES,
     )
     def post(self, request: Request, pk: int) -> Response:
         order = cancel_order(order=visible_order(request.user, pk))
@@ -284,13 +286,7 @@ class OrderFulfilApi(APIView):
         summary="Mark an order fulfilled (admin)",
         tags=["shop"],
         request=None,
-        responses={
-            200: OrderSerializer,
-            401: NOT_AUTHENTICATED,
-            403: ADMIN_ONLY,
-            404: ORDER_NOT_FOUND,
-            409: error("`order_not_placed`: it was already fulfilled or cancelled."),
-        },
+        responses=CLOSING_RESPONSES,
     )
     def post(self, request: Request, pk: int) -> Response:
         order = fulfil_order(order=visible_order(request.user, pk))
