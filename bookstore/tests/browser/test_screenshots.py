@@ -30,6 +30,9 @@ PAGES = {
     "book",
     "my-reservations",
     "wallet",
+    "cart",
+    "my-orders",
+    "wishlist",
     "subscription-confirm",
     "author-books",
     "admin-holders",
@@ -55,7 +58,7 @@ def test_screenshots_of_the_main_pages(browser, live_server, capfd, language):
     page = context.new_page()
     base = live_server.url
 
-    # A Plus customer: the catalog, a book to reserve, their loans, wallet and an upgrade offer.
+    # A Plus customer: the catalog, a book to reserve, their loans, wallet, shop and an upgrade offer.
     log_in_in_any_language(page, base, capfd, "demo_plus", DEMO_PASSWORD)
     page.goto(f"{base}/")
     shoot(page, "catalog", language)
@@ -66,6 +69,10 @@ def test_screenshots_of_the_main_pages(browser, live_server, capfd, language):
     shoot(page, "my-reservations", language)
     page.goto(f"{base}/wallet/")
     shoot(page, "wallet", language)
+    # The shop (R35, R36, R38): demo_plus left two books in the cart, has an order and a wish.
+    for path, name in (("/cart/", "cart"), ("/orders/", "my-orders"), ("/wishlist/", "wishlist")):
+        page.goto(f"{base}{path}")
+        shoot(page, name, language)
     page.goto(f"{base}/subscription/confirm/?tier=premium&months=1")
     expect(page.locator("#refund")).to_be_visible()
     shoot(page, "subscription-confirm", language)
