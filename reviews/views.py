@@ -33,6 +33,12 @@ def _back_to_book(pk: int) -> str:
     return reverse("book-detail", args=[pk])
 
 
+def _back_to_reviewed_book(pk: int) -> str:
+    """Where the login returns a logged-out writer to: the review's book page (the catalog if none)."""
+    book_id = Review.objects.filter(pk=pk).values_list("book_id", flat=True).first() if 0 < pk < 2**63 else None
+    return _back_to_book(book_id) if book_id else reverse("catalog")
+
+
 def _refused(request: HttpRequest, book_id: int, *, review_id: int | None, error=None, status: int = 400):
     extra = {"review_data": request.POST, "review_error": error, "review_editing": review_id}
     return render_book_page(request, book_or_404(book_id), extra=extra, status=status)
@@ -72,7 +78,7 @@ def review_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@customer_page()
+@customer_page(back_to=_back_to_reviewed_book)
 def review_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Change one's review (R37)."""
     review = _review_or_404(pk)
@@ -87,7 +93,7 @@ def review_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@customer_page()
+@customer_page(back_to=_back_to_reviewed_book)
 def review_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Delete one's review (R37): it is no longer shown or counted, and another may be written."""
     review = _review_or_404(pk)

@@ -86,6 +86,18 @@ def test_anonymous_writers_go_to_the_login_R22(make_book):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
+def test_a_logged_out_writer_editing_or_deleting_comes_back_to_the_book_after_login_R37(make_book, make_borrower):
+    """The edit and delete actions answer POST only: the login returns to the review's book page, not to them."""
+    book = make_book()
+    review = write_review(customer=make_borrower(book), book=book, rating=4)
+    for action in ("edit", "delete"):
+        response = page_for().post(f"/reviews/{review.pk}/{action}/", {"rating": "2"})
+        assert response.status_code == 302
+        assert response["Location"] == f"/accounts/login/?next=/books/{book.pk}/", action
+    response = page_for().post(f"/reviews/{10**9}/edit/", {"rating": "2"})
+    assert response["Location"] == "/accounts/login/?next=/"
+
+
 def test_a_hidden_review_is_not_shown_and_its_writer_is_told_R37(make_book, make_borrower, admin_user):
     book = make_book()
     customer = make_borrower(book)
