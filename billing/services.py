@@ -152,13 +152,18 @@ def _validate_charge_amount(amount: object) -> int:
     return amount
 
 
-def _validate_idempotency_key(key: str | None) -> str:
-    """Return the client's key, or a server-made one when it sent none: the gateway always gets a key."""
+def validate_idempotency_key(key: str | None) -> str | None:
+    """The client's key as given (1 to 255 printable ASCII characters), or None for none (R17, R35)."""
     if key is None:
-        return f"server-{uuid.uuid4().hex}"
+        return None
     if not (1 <= len(key) <= 255 and key.isascii() and key.isprintable()):
         raise InvalidIdempotencyKey()
     return key
+
+
+def _validate_idempotency_key(key: str | None) -> str:
+    """Return the client's key, or a server-made one when it sent none: the gateway always gets a key."""
+    return validate_idempotency_key(key) or f"server-{uuid.uuid4().hex}"
 
 
 def _claim(*, customer: Customer, amount: int, key: str, at: datetime) -> GatewayCharge:

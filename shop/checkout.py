@@ -22,9 +22,8 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from accounts.models import Customer
-from billing.exceptions import InvalidIdempotencyKey
 from billing.models import TransactionKind
-from billing.services import debit_wallet, lock_customer
+from billing.services import debit_wallet, lock_customer, validate_idempotency_key
 from catalog.models import Book, lock_book
 from core.transactions import atomic_with_retry
 
@@ -43,15 +42,6 @@ class CheckoutResult:
 
 class _CartChanged(Exception):
     """A book came into the cart after its books were locked: start again."""
-
-
-def validate_idempotency_key(key: str | None) -> str | None:
-    """The client's key as given (1 to 255 printable ASCII characters), or None for none."""
-    if key is None:
-        return None
-    if not (1 <= len(key) <= 255 and key.isascii() and key.isprintable()):
-        raise InvalidIdempotencyKey()
-    return key
 
 
 def checkout(*, customer: Customer, idempotency_key: str | None = None, now: datetime | None = None) -> CheckoutResult:
