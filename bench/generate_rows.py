@@ -16,6 +16,8 @@ from accounts.models import Customer, User
 from billing.models import WalletTransaction
 
 BATCH = 5_000
+# PostgreSQL binds at most 65,535 parameters a statement: a batch of a wide model is smaller.
+MAX_PARAMETERS = 65_535
 
 rng = random.Random(20260101)
 
@@ -48,9 +50,10 @@ class Progress:
 def bulk(model, objects: list, label: str) -> list:
     """bulk_create in batches with a progress bar; returns the saved objects (with ids on PostgreSQL)."""
     progress = Progress(label, len(objects))
-    for start in range(0, len(objects), BATCH):
-        chunk = objects[start : start + BATCH]
-        model.objects.bulk_create(chunk, batch_size=BATCH)
+    batch = max(1, min(BATCH, MAX_PARAMETERS // len(model._meta.concrete_fields)))
+    for start in range(0, len(objects), batch):
+        chunk = objects[start : start + batch]
+        model.objects.bulk_create(chunk, batch_size=batch)
         progress.advance(len(chunk))
     if not objects:
         progress.advance(0)
