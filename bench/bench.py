@@ -28,7 +28,8 @@ The rows, in the order they run:
   ``search_words_nocache_goal``, ``list_deep_nocache_goal``: the search and the pages
   offered their goal's rate (0.15 and 0.25 times the first yardstick run; open loop) for
   the latency at that rate: at 20 clients in a closed loop the mean latency is 20 / req/s
-  (Little's law), so a p95 of 50 ms there needs some 400 req/s whatever the goal's share.
+  (Little's law), so a p95 of 50 ms there needs some 400 req/s whatever the goal's share;
+  the p95 targets of issue 15 read these rows, and count only if the server kept up.
 - On the ordinary gunicorn (cache on): ``list_1``, ``list_20``: ``GET books/`` pages
   1..100 in turn at 1 and 20 clients (issue 8); ``search_1``, ``search_20``: five
   searches in turn; ``search_words_20``, ``list_deep_20``, ``detail_20``: the three
@@ -139,9 +140,10 @@ def main() -> None:
         "queries_list": queries["list_page_20_uncached"],
         "worker_rss_mb": max(rss) if rss else 0,
         "search_words_nocache_ratio": ratio["search_words_nocache_ratio"],
-        "search_words_nocache_p95": http["search_words_nocache_20"]["p95"],
+        # At the goal's rate (open loop, 20 connections): a closed loop's p95 is its throughput's.
+        "search_words_nocache_p95": http["search_words_nocache_goal"]["p95"],
         "list_deep_nocache_ratio": ratio["list_deep_nocache_ratio"],
-        "list_deep_nocache_p95": http["list_deep_nocache_20"]["p95"],
+        "list_deep_nocache_p95": http["list_deep_nocache_goal"]["p95"],
         "detail_nocache_ratio": ratio["detail_nocache_ratio"],
         "floor_ratio": ratio["floor_ratio"],
         "reserve_free_ratio": ratio["reserve_free_ratio"],
@@ -168,11 +170,16 @@ def main() -> None:
         "worker_rss_mb": rss,
         "targets": target_rows(figures, http, yardstick),
     }
-    rate = http["reserve_free_rate"]
-    if rate["rps"] < KEPT_UP * rate["offered_rps"]:
-        # Behind its schedule wrk sends as answers come back: that latency is not the rate's.
-        results["targets"]["reserve_free_p50_at_rate"]["met"] = False
-        results["targets"]["reserve_free_p50_at_rate"]["note"] = "the server did not keep up with the rate"
+    for target, row in (
+        ("reserve_free_p50_at_rate", "reserve_free_rate"),
+        ("search_words_nocache_p95", "search_words_nocache_goal"),
+        ("list_deep_nocache_p95", "list_deep_nocache_goal"),
+    ):
+        rate = http[row]
+        if rate["rps"] < KEPT_UP * rate["offered_rps"]:
+            # Behind its schedule wrk sends as answers come back: that latency is not the rate's.
+            results["targets"][target]["met"] = False
+            results["targets"][target]["note"] = "the server did not keep up with the rate"
     RESULTS_FILE.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print_table(results)
 

@@ -48,6 +48,40 @@ class BookOutputSerializer(serializers.Serializer):
     class Meta:
         ref_name = "Book"
 
+    def to_representation(self, book: Book) -> dict:
+        """The declared fields, in their order, written out instead of walked field by field (issue 15).
+
+        DRF's generic walk deep-copies the 18 field objects for each serializer made and
+        asks each for its attribute and representation: about half the CPU of a page of 20
+        books or of one book. This writes what those fields write (``int``, ``str``, the
+        same ISO 8601 datetimes in the current time zone, None where the value is None); a
+        test compares it with DRF's walk for every declared field, so a field added above
+        and not here fails it.
+        """
+        authors = book.authors.all()
+        genre = book.genre
+        zone = timezone.get_current_timezone()
+        return {
+            "id": book.pk,
+            "title": book.title,
+            "isbn": book.isbn,
+            "price": book.price,
+            "genre": book.genre_id,
+            "genre_name": None if genre is None else genre.name,
+            "authors": [author.pk for author in authors],
+            "author_names": [author.user.get_full_name() or author.user.username for author in authors],
+            "description": book.description,
+            "units": book.units,
+            "available_units": book.available_units,
+            "queue_length": book.queue_length,
+            "stock": book.stock,
+            "rating": self.get_rating(book),
+            "reviews_count": book.rating_count,
+            "created_at": _datetime(book.created_at, zone),
+            "updated_at": _datetime(book.updated_at, zone),
+            "cover": self.get_cover(book),
+        }
+
     @extend_schema_field(
         serializers.FloatField(
             allow_null=True, help_text="Average of the visible reviews, one decimal; null: none (R37)."
@@ -97,6 +131,9 @@ class BookDetailOutputSerializer(BookOutputSerializer):
     class Meta:
         ref_name = "BookDetail"
 
+    def to_representation(self, book: Book) -> dict:
+        return {**super().to_representation(book), "expected_between": self.get_expected_between(book)}
+
     @extend_schema_field(
         ExpectedBetweenSerializer(
             allow_null=True,
@@ -115,5 +152,12 @@ class BookDetailOutputSerializer(BookOutputSerializer):
 _DATETIME_FIELD = serializers.DateTimeField()
 
 
-def _datetime(moment: datetime) -> str:
-    return _DATETIME_FIELD.to_representation(moment)
+def _datetime(moment: datetime | None, zone=None) -> str | None:
+    """What DRF's DateTimeField writes (ISO 8601 in the current time zone, UTC as Z).
+
+    Given the current time zone as `zone`, written here without asking for it per value.
+    """
+    if zone is None or moment is None or timezone.is_naive(moment):
+        return _DATETIME_FIELD.to_representation(moment)
+    text = moment.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text

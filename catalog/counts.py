@@ -3,6 +3,7 @@
 import json
 from collections.abc import Mapping
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -55,10 +56,11 @@ def _bounded_count(ids: QuerySet, *, whole_catalog: bool) -> int:
     """
     estimate = None
     if connection.vendor == "postgresql" and not whole_catalog:
-        plan = ids.explain(format="json")
-        if not plan:  # a list nothing can match (such as an empty IN): Django sends no query
+        try:
+            sql, params = ids.query.sql_with_params()
+        except EmptyResultSet:  # a list nothing can match (such as an empty IN): no query to ask
             return 0
-        estimate = int(json.loads(plan)[0]["Plan"]["Plan Rows"])
+        estimate = planner_estimate(sql, params)
         if estimate > COUNT_COUNTED_BELOW_ESTIMATE:
             return estimate
     found = ids[: COUNT_EXACT_UP_TO + 1].count()
@@ -67,3 +69,11 @@ def _bounded_count(ids: QuerySet, *, whole_catalog: bool) -> int:
     if estimate is None:  # the whole catalog, or a database without estimates
         return ids.count()
     return max(estimate, COUNT_EXACT_UP_TO + 1)
+
+
+def planner_estimate(sql: str, params) -> int:
+    """How many rows PostgreSQL's planner expects the query `sql` to answer (no row is read)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        (plan,) = cursor.fetchone()
+    return int((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"])

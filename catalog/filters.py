@@ -70,6 +70,26 @@ def _relevance(queryset: QuerySet[Book], isbn_exact: Q | None, rank) -> QuerySet
     return queryset.alias(exact_isbn=exact, search_rank=rank).order_by("-exact_isbn", "-search_rank", "title", "id")
 
 
+def prefix_query(words: list[str]) -> str:
+    """The tsquery text of a search for every word of `words` as a prefix."""
+    return " & ".join(f"{word}:*" for word in words)
+
+
+def word_query(text) -> SearchQuery:
+    """The tsquery of `text` (prefix_query's) in the search's configuration."""
+    return SearchQuery(text, search_type="raw", config=SEARCH_CONFIG)
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a search text, folded as the search document is (catalog.models)."""
+    return WORD.findall(normalize_search_text(text))
+
+
+def is_isbn_search(text: str) -> bool:
+    """Whether `text` reads as an ISBN or the start of one (then an ISBN matches too)."""
+    return bool(isbn_forms(text)) or _isbn_prefix(text) is not None
+
+
 def _search_postgresql(queryset: QuerySet[Book], text: str, words: list[str]) -> QuerySet[Book]:
     isbn_match, isbn_exact = _isbn_condition(text)
     condition = isbn_match
@@ -78,7 +98,7 @@ def _search_postgresql(queryset: QuerySet[Book], text: str, words: list[str]) ->
         # Every word, as a prefix ("بوف" finds «بوف کور»): to_tsquery of words made only of
         # letters and digits (WORD), so no input is tsquery syntax; websearch_to_tsquery
         # would be as safe but cannot match a prefix, which the API promises.
-        query = SearchQuery(" & ".join(f"{word}:*" for word in words), search_type="raw", config=SEARCH_CONFIG)
+        query = word_query(prefix_query(words))
         # The stored, GIN-indexed vector of migration 0005 (title A, names and ISBNs B,
         # description D): ts_rank reads the weights there, nothing is parsed per row.
         condition = condition | Q(search_vector=query)
@@ -120,7 +140,7 @@ def search_books(queryset: QuerySet[Book], text: str) -> QuerySet[Book]:
     text = text.strip()
     if not text:
         return queryset
-    words = WORD.findall(normalize_search_text(text))
+    words = search_words(text)
     if connection.vendor == "postgresql":
         return _search_postgresql(queryset, text, words)
     return _search_fallback(queryset, text, words)

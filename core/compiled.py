@@ -239,6 +239,11 @@ class CompiledQuery:
         rows = self.run(**values)
         return rows[0] if rows else None
 
+    def sql_with_params(self, **values: Any) -> tuple[str, tuple]:
+        """The compiled SQL and its parameters with `values` bound, to run inside other SQL."""
+        bound = self._bound(values)
+        return bound._query.get_compiler().as_sql()
+
     def sql(self) -> str:
         """The compiled SQL of this thread (for tests and EXPLAIN)."""
         prepared = getattr(self._local, "prepared", None) or self._prepare()
