@@ -71,6 +71,10 @@ def _run(compiled: CompiledQuery, query: str, wrap: str, *extra) -> list[tuple]:
         return cursor.fetchall()
 
 
+def _page(compiled: CompiledQuery, query: str, *, offset: int, limit: int) -> list[tuple]:
+    return _run(compiled, query, "{} LIMIT %s OFFSET %s", limit, offset)
+
+
 def word_search_ids(
     filters: Mapping[str, str], query: str, *, offset: int, limit: int, ranked_hits: int
 ) -> tuple[int, list[int]]:
@@ -91,7 +95,7 @@ def word_search_ids(
         estimate = counts.planner_estimate(*HIT_IDS.sql_with_params(query=query))
         if estimate > counts.COUNT_COUNTED_BELOW_ESTIMATE:
             return estimate
-        rows = _run(RANKED_IDS, query, "{} LIMIT %s OFFSET %s", limit, offset)
+        rows = _page(RANKED_IDS, query, offset=offset, limit=limit)
         if rows:
             found = rows[0][1]
         else:  # past the last page: the window saw no row
@@ -106,5 +110,5 @@ def word_search_ids(
     if ranked_page is not None and total <= ranked_hits:
         return total, ranked_page
     if total <= ranked_hits:
-        return total, [pk for pk, _ in _run(RANKED_IDS, query, "{} LIMIT %s OFFSET %s", limit, offset)]
-    return total, [pk for (pk,) in _run(STABLE_IDS, query, "{} LIMIT %s OFFSET %s", limit, offset)]
+        return total, [pk for pk, _ in _page(RANKED_IDS, query, offset=offset, limit=limit)]
+    return total, [pk for (pk,) in _page(STABLE_IDS, query, offset=offset, limit=limit)]
