@@ -95,20 +95,18 @@ def word_search_ids(
         estimate = counts.planner_estimate(*HIT_IDS.sql_with_params(query=query))
         if estimate > counts.COUNT_COUNTED_BELOW_ESTIMATE:
             return estimate
+        cap = counts.COUNT_EXACT_UP_TO
         rows = _page(RANKED_IDS, query, offset=offset, limit=limit)
-        if rows:
-            found = rows[0][1]
-        else:  # past the last page: the window saw no row
-            cap = counts.COUNT_EXACT_UP_TO
-            found = _run(HIT_IDS, query, "SELECT count(*) FROM ({} LIMIT %s) hits", cap + 1)[0][0]
-        if found > counts.COUNT_EXACT_UP_TO:
-            return max(estimate, counts.COUNT_EXACT_UP_TO + 1)
+        # Past the last page the window saw no row: count up to the cap instead.
+        found = rows[0][1] if rows else _run(HIT_IDS, query, "SELECT count(*) FROM ({} LIMIT %s) hits", cap + 1)[0][0]
+        if found > cap:
+            return max(estimate, cap + 1)
         ranked_page = [pk for pk, _ in rows]
         return found
 
     total = cached_count(selecting(filters), count)
-    if ranked_page is not None and total <= ranked_hits:
-        return total, ranked_page
-    if total <= ranked_hits:
-        return total, [pk for pk, _ in _page(RANKED_IDS, query, offset=offset, limit=limit)]
-    return total, [pk for (pk,) in _page(STABLE_IDS, query, offset=offset, limit=limit)]
+    if total > ranked_hits:
+        return total, [pk for (pk,) in _page(STABLE_IDS, query, offset=offset, limit=limit)]
+    if ranked_page is None:  # the count came from the cache, or the estimate was above the cap
+        ranked_page = [pk for pk, _ in _page(RANKED_IDS, query, offset=offset, limit=limit)]
+    return total, ranked_page
