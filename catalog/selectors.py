@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django_filters.utils import translate_validation
 
 from accounts.models import Author, City
 from core.compiled import CompiledQuery, Param
 
+from .book_authors import keep_authors, with_authors
 from .cache import CATALOG_CACHE_SECONDS
 from .counts import book_count, count_is_exact, selecting
 from .filters import MAX_ID, RANKED_HITS, BookFilter, stable_search_order
@@ -266,37 +267,21 @@ def _seek_marks_at(cursor) -> list[tuple[str, int]]:
 def _page_books(now: datetime, **ids: int) -> QuerySet[Book]:
     # What search reads stays in the database: no page shows it.
     books = Book.objects.select_related("genre").defer("search_document", "search_vector")
-    books = books.filter(pk__in=list(ids.values()))
+    books = with_authors(books.filter(pk__in=list(ids.values())))
     return with_next_release(with_availability(books, now), now).order_by()
 
 
-# What a book's authors show wherever books are listed or shown (the API's author_names, the
-# pages' display_name): the rest of the author and user rows is never read there.
-AUTHOR_SHOWN_FIELDS = ("id", "user__id", "user__first_name", "user__last_name", "user__username")
-
-
-def _page_authors(**ids: int) -> QuerySet:
-    # One row per (book, author), the author with the book's id: no link instances.
-    authors = Author.objects.select_related("user").only(*AUTHOR_SHOWN_FIELDS)
-    authors = authors.filter(books__in=list(ids.values())).annotate(listed_book_id=F("books__id"))
-    return authors.order_by("listed_book_id", "pk")
-
-
 class _PageQueries(dict):
-    """The compiled queries of a page of `size` rows, made on first use (core.compiled).
+    """The compiled query of a page of `size` rows, made on first use (core.compiled).
 
-    One pair per page size, since an ``IN`` list's length is in the SQL: a shorter page
-    binds 0, which no book has, in the places it does not fill.
+    One per page size, since an ``IN`` list's length is in the SQL: a shorter page binds
+    0, which no book has, in the places it does not fill.
     """
 
-    def __missing__(self, size: int) -> tuple[CompiledQuery, CompiledQuery]:
+    def __missing__(self, size: int) -> CompiledQuery:
         ids = {f"id{index}": Param(f"id{index}", 0) for index in range(size)}
-        queries = (
-            CompiledQuery(_page_books, now=Param("now", timezone.now()), **ids),
-            CompiledQuery(_page_authors, **ids),
-        )
-        self[size] = queries
-        return queries
+        self[size] = query = CompiledQuery(_page_books, now=Param("now", timezone.now()), **ids)
+        return query
 
 
 PAGE_QUERIES = _PageQueries()
@@ -306,36 +291,25 @@ PAGE_SHAPES = (12, 20, 50, 100)
 
 def _page_rows(ids: list[int], now: datetime) -> list[Book]:
     """The books `ids`, in that order, annotated as ``with_availability`` and ``with_next_release``
-    do, with their genre and their authors (prefetched as ``book.authors.all()`` reads them).
+    do, with their genre and their authors (kept as ``book.authors.all()`` reads them).
 
-    Two statements compiled once per page size, as the book detail's are: building the
-    correlated subqueries and the prefetch for 20 rows cost more CPU than the database's work.
+    One statement compiled once per page size, as the book detail's is: building the
+    correlated subqueries for 20 rows cost more CPU than the database's work; the authors
+    come in it (catalog.book_authors).
     """
     if len(ids) > PAGE_SHAPES[-1]:
         return [*_page_rows(ids[: PAGE_SHAPES[-1]], now), *_page_rows(ids[PAGE_SHAPES[-1] :], now)]
     if not ids:
         return []
     size = next(shape for shape in PAGE_SHAPES if shape >= len(ids))
-    books_query, authors_query = PAGE_QUERIES[size]
     bound = {f"id{index}": pk for index, pk in enumerate([*ids, *[0] * (size - len(ids))])}
-    by_id = {book.pk: book for book in books_query.run(now=now, **bound)}
-    authors: dict[int, list[Author]] = {}
-    for author in authors_query.run(**bound):
-        authors.setdefault(author.listed_book_id, []).append(author)
-    books = [by_id[pk] for pk in ids if pk in by_id]
-    for book in books:
-        manager = book.authors.all()
-        manager._result_cache, manager._prefetch_done = authors.get(book.pk, []), True
-        book._prefetched_objects_cache = {"authors": manager}
-    return books
+    by_id = {book.pk: book for book in PAGE_QUERIES[size].run(now=now, **bound)}
+    return [keep_authors(by_id[pk]) for pk in ids if pk in by_id]
 
 
 def _book_with_availability(pk: int, now: datetime) -> QuerySet[Book]:
-    return with_availability(Book.objects.in_catalog().select_related("genre").filter(pk=pk), now).order_by()[:1]
-
-
-def _authors_of_book(pk: int) -> QuerySet[Author]:
-    return Author.objects.select_related("user").only(*AUTHOR_SHOWN_FIELDS).filter(books=pk).order_by("pk")
+    books = with_authors(Book.objects.in_catalog().select_related("genre").filter(pk=pk))
+    return with_availability(books, now).order_by()[:1]
 
 
 # The book page and books/{id}/ read one book that nobody may have opened for a while (the
@@ -343,24 +317,19 @@ def _authors_of_book(pk: int) -> QuerySet[Author]:
 # prefetch for one row was most of the request (about 3.3 of 5 ms of CPU at 100k books).
 # Compiled once per thread instead (core.compiled), from the same QuerySets (issue 15).
 BOOK_DETAIL_QUERY = CompiledQuery(_book_with_availability, pk=Param("pk", 0), now=Param("now", timezone.now()))
-BOOK_AUTHORS_QUERY = CompiledQuery(_authors_of_book, pk=Param("pk", 0))
 
 
 def book_detail(*, book_id: int, now: datetime | None = None) -> Book | None:
     """One book of the catalog with availability, genre and authors, or None (withdrawn: R28).
 
-    Two statements: the book with its genre and its counts (``with_availability``), then
-    its authors with their users, kept where ``prefetch_related("authors")`` keeps them
+    One statement: the book with its genre, its counts (``with_availability``) and its
+    authors (catalog.book_authors), kept where ``prefetch_related("authors")`` keeps them
     (the manager's result cache), so ``book.authors.all()`` asks nothing more.
     """
     if not 0 < int(book_id) <= MAX_ID:  # no such row, and SQLite cannot even bind the number
         return None
     book = BOOK_DETAIL_QUERY.first(pk=int(book_id), now=now or timezone.now())
-    if book is not None:
-        authors = book.authors.all()
-        authors._result_cache, authors._prefetch_done = BOOK_AUTHORS_QUERY.run(pk=book.pk), True
-        book._prefetched_objects_cache = {"authors": authors}
-    return book
+    return None if book is None else keep_authors(book)
 
 
 def book_get(*, book_id: int) -> Book | None:

@@ -72,3 +72,14 @@ def test_a_field_declared_but_not_written_fails_the_comparison(books, now):
 
     book = book_page(number=1, size=20, now=now).books[0]
     assert WithMore().to_representation(book) != walked(WithMore(), book)
+
+
+def test_authors_read_with_the_book_hold_their_other_fields_deferred_not_defaulted(now):
+    """catalog.book_authors reads only the shown fields: any other comes from the database on use."""
+    author = AuthorFactory(bio="Wrote in Tehran", user__first_name="Sadegh", user__email="s@example.com")
+    book = BookFactory(units=1, authors=[author])
+    for shown in (book_detail(book_id=book.pk, now=now), book_page(number=1, size=20, now=now).books[0]):
+        (read,) = shown.authors.all()
+        assert (read.pk, read.user.first_name, read.display_name) == (author.pk, "Sadegh", author.display_name)
+        assert read.get_deferred_fields() == {"bio", "city_id", "goodreads_link", "bank_account_number"}
+        assert (read.bio, read.user.email) == ("Wrote in Tehran", "s@example.com")
