@@ -123,10 +123,15 @@ def catalog_history(now: datetime) -> LoanHistory:
     return LoanHistory(tuple(used))
 
 
-def _ranges(state: _BookState, queue: list[Waiting], wanted: set[int], now: datetime) -> dict[int, Range]:
+def _history(state: _BookState, now: datetime) -> LoanHistory:
+    """How the book's own recent loans ended, or the catalog's when it has too few of them."""
     history = LoanHistory.of(state.ended)
-    if len(history.used) < BOOK_HISTORY_AT_LEAST:
-        history = catalog_history(now)
+    return history if len(history.used) >= BOOK_HISTORY_AT_LEAST else catalog_history(now)
+
+
+def _ranges(
+    state: _BookState, history: LoanHistory, queue: list[Waiting], wanted: set[int], now: datetime
+) -> dict[int, Range]:
     return expected_between(
         now=now,
         units=state.units,
@@ -150,11 +155,11 @@ def book_expected_between(book: Book, now: datetime) -> dict[str, Range] | None:
         return None
     entries = [entry for _, entry in state.queue]
     premium_ahead = sum(1 for entry in entries if entry.premium)  # R12: Premium first, then by request
-    answer = {}
+    answer, history = {}, _history(state, now)
     for tier, place, premium in ((Tier.PLUS, len(entries), False), (Tier.PREMIUM, premium_ahead, True)):
         queue = [*entries[:place], Waiting(0, premium), *entries[place:]]
         # the newcomer's own days do not matter to its wait: only those ahead of it hold units
-        answer[str(tier)] = _ranges(state, queue, {place}, now)[place]
+        answer[str(tier)] = _ranges(state, history, queue, {place}, now)[place]
     return answer
 
 
@@ -178,6 +183,6 @@ def queued_expected_between(reservations: Iterable[Reservation], now: datetime) 
         state = states[book_id]
         place = {pk: index for index, (pk, _) in enumerate(state.queue)}
         wanted = {place[pk] for pk in ids if pk in place}  # one that left since it was read has none
-        ranges = _ranges(state, [entry for _, entry in state.queue], wanted, now)
+        ranges = _ranges(state, _history(state, now), [entry for _, entry in state.queue], wanted, now)
         answer.update({state.queue[index][0]: ranges[index] for index in wanted})
     return answer
