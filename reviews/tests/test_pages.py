@@ -3,7 +3,9 @@
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Tier
 from reviews.models import Review
@@ -32,6 +34,19 @@ def test_the_book_page_shows_stars_average_count_and_reviews_R37(make_book, make
 
 def test_a_book_without_reviews_says_so_R37(make_book):
     assert "No reviews yet" in page_for().get(f"/books/{make_book().pk}/").content.decode()
+
+
+def test_the_reviews_of_a_book_nobody_reviewed_cost_no_query(make_book, make_borrower):
+    """Its count of visible reviews (R37) comes with the book: 0 asks no more; 1 reads them."""
+    book = make_book()
+    with CaptureQueriesContext(connection) as none:
+        page_for().get(f"/books/{book.pk}/")
+    assert not [query for query in none.captured_queries if "reviews_review" in query["sql"]]
+    write_review(customer=make_borrower(book), book=book, rating=4, text="Worth it.")
+    with CaptureQueriesContext(connection) as one:
+        html = page_for().get(f"/books/{book.pk}/").content.decode()
+    assert [query for query in one.captured_queries if "reviews_review" in query["sql"]]
+    assert "Worth it." in html and "No reviews yet" not in html
 
 
 def test_the_form_is_only_for_a_reader_R37(make_book, make_borrower, make_customer):
