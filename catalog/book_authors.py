@@ -10,9 +10,9 @@ only the shown fields (any other is deferred, read on first use as Django reads 
 """
 
 import json
+from operator import itemgetter
 
 from django.db.models import F, OuterRef, QuerySet, Subquery
-from django.db.models.base import DEFERRED
 from django.db.models.functions import JSONObject
 
 from accounts.models import Author, User
@@ -27,6 +27,9 @@ USER_FIELDS = {
     "last_name": "author__user__last_name",
     "username": "author__user__username",
 }
+# The same in the models' field order, as from_db takes them.
+AUTHOR_ATTNAMES = tuple(field.attname for field in Author._meta.concrete_fields if field.attname in AUTHOR_FIELDS)
+USER_ATTNAMES = tuple(field.attname for field in User._meta.concrete_fields if field.attname in {"id", *USER_FIELDS})
 
 
 def with_authors(books: QuerySet[Book]) -> QuerySet[Book]:
@@ -36,9 +39,58 @@ def with_authors(books: QuerySet[Book]) -> QuerySet[Book]:
     return books.annotate(author_rows=Subquery(links.annotate(rows=JSONArrayAgg(shown)).values("rows")))
 
 
-def _instance(model, db: str, values: dict):
-    """`model` as read from the database `db` with `values`, its other fields deferred."""
-    return model.from_db(db, None, [values.get(field.attname, DEFERRED) for field in model._meta.concrete_fields])
+class _ShownAuthors(dict):
+    """A book's ``_prefetched_objects_cache`` whose ``authors`` QuerySet is made on first use.
+
+    ``book.authors.all()`` reads it as Django's prefetch leaves it: the book's related
+    QuerySet with the authors as its result cache. Making that QuerySet (the related manager
+    and its filter) cost more than reading the authors; the API writes them from the list
+    (``shown_authors``) and never asks for it. Every way Django reads or drops the cache
+    (``[]``, ``in``, ``get``, ``pop``, ``del``) sees the QuerySet as if it were there.
+    """
+
+    __slots__ = ("book", "authors")
+
+    def __init__(self, book: Book, authors: list[Author]) -> None:
+        super().__init__()
+        self.book, self.authors = book, authors
+
+    def _made(self) -> None:
+        if self.authors is None:
+            return
+        manager = Book.authors.related_manager_cls(self.book)
+        # What the related manager's get_queryset() answers when nothing is prefetched.
+        queryset = manager._apply_rel_filters(super(type(manager), manager).get_queryset())
+        queryset._result_cache, queryset._prefetch_done = self.authors, True
+        self.authors = None
+        dict.__setitem__(self, "authors", queryset)
+
+    def __missing__(self, key: str):
+        if key != "authors" or self.authors is None:
+            raise KeyError(key)
+        self._made()
+        return dict.__getitem__(self, key)
+
+    def __contains__(self, key: object) -> bool:
+        return (key == "authors" and self.authors is not None) or dict.__contains__(self, key)
+
+    def get(self, key: str, default=None):
+        return self[key] if key in self else default  # noqa: SIM401 (dict.get skips __missing__)
+
+    def pop(self, key: str, *default):
+        if key == "authors":
+            self._made()
+        return dict.pop(self, key, *default)
+
+    def __delitem__(self, key: str) -> None:
+        if key == "authors":
+            self._made()
+        dict.__delitem__(self, key)
+
+    def __setitem__(self, key: str, value) -> None:
+        if key == "authors":
+            self.authors = None
+        dict.__setitem__(self, key, value)
 
 
 def keep_authors(book: Book) -> Book:
@@ -46,14 +98,21 @@ def keep_authors(book: Book) -> Book:
     rows = book.__dict__.pop("author_rows", None) or []
     if isinstance(rows, str):  # a database that gives JSON as text
         rows = json.loads(rows)
+    db = book._state.db
     authors = []
-    for row in sorted(rows, key=lambda row: row["id"]):
-        author = _instance(Author, book._state.db, {"id": row["id"], "user_id": row["user_id"]})
-        author.user = _instance(
-            User, book._state.db, {"id": row["user_id"], **{name: row[name] for name in USER_FIELDS}}
-        )
+    for row in sorted(rows, key=itemgetter("id")):
+        # Author and User load without __init__ (core.loading): the other fields deferred.
+        author = Author.from_db(db, AUTHOR_ATTNAMES, [row[name] for name in AUTHOR_ATTNAMES])
+        user = {**row, "id": row["user_id"]}
+        author.user = User.from_db(db, USER_ATTNAMES, [user[name] for name in USER_ATTNAMES])
         authors.append(author)
-    manager = book.authors.all()
-    manager._result_cache, manager._prefetch_done = authors, True
-    book._prefetched_objects_cache = {"authors": manager}
+    book._prefetched_objects_cache = _ShownAuthors(book, authors)
     return book
+
+
+def shown_authors(book: Book) -> list[Author]:
+    """`book`'s authors in their order: as ``keep_authors`` left them, else ``book.authors.all()``."""
+    cache = book.__dict__.get("_prefetched_objects_cache")
+    if type(cache) is _ShownAuthors and cache.authors is not None:
+        return cache.authors
+    return list(book.authors.all())

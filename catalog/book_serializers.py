@@ -10,6 +10,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .book_authors import shown_authors
 from .covers import thumbnail_url
 from .lending import lending
 from .models import Book
@@ -58,7 +59,7 @@ class BookOutputSerializer(serializers.Serializer):
         test compares it with DRF's walk for every declared field, so a field added above
         and not here fails it.
         """
-        authors = book.authors.all()
+        authors = shown_authors(book)
         genre = book.genre
         zone = timezone.get_current_timezone()
         return {

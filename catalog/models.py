@@ -14,6 +14,7 @@ from stdnum.exceptions import ValidationError as StdnumValidationError
 from core.compiled import CompiledIncrement, CompiledQuery, Param
 from core.formatting import number
 from core.indexes import PortableIndex
+from core.loading import LoadedQuickly
 from core.owned_fields import ServiceOwnedFields
 
 from .cache import invalidate_catalog_cache
@@ -115,7 +116,7 @@ def compose_search_document(*, title: str, names: list[str], isbns: list[str], d
     return SEARCH_SECTION_SEPARATOR.join(_searchable("\n".join(part for part in parts if part)) for parts in sections)
 
 
-class Genre(models.Model):
+class Genre(LoadedQuickly, models.Model):
     name = models.CharField(gettext_lazy("name"), max_length=100, unique=True)
     slug = models.SlugField(gettext_lazy("slug"), max_length=120, unique=True, allow_unicode=True)
 
@@ -153,7 +154,7 @@ class BookQuerySet(models.QuerySet):
         return self.update(units_on_loan=F("units_on_loan") - count)
 
 
-class Book(ServiceOwnedFields):
+class Book(LoadedQuickly, ServiceOwnedFields):
     """A title the library lends; `units_on_loan` counts its active reservations (R9).
 
     Units change only through lending under a lock on this row (``catalog.lending``'s

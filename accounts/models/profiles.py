@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.loading import LoadedQuickly
 from core.owned_fields import ServiceOwnedFields
 
 from .users import User
@@ -124,7 +125,7 @@ class Customer(ServiceOwnedFields):
             raise ValidationError({"balance": _("The wallet cannot be negative.")})
 
 
-class Author(models.Model):
+class Author(LoadedQuickly, models.Model):
     user = models.OneToOneField(
         User, on_delete=models.CASCADE, related_name="author", verbose_name=gettext_lazy("user")
     )

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
+from core.loading import LoadedQuickly
 from core.owned_fields import ServiceOwnedFields
 
 from ..validators import validate_one_script
@@ -79,7 +80,7 @@ class UserManager(DjangoUserManager):
         return super().create_superuser(username, email, password, **extra_fields)
 
 
-class User(ServiceOwnedFields, AbstractUser):
+class User(LoadedQuickly, ServiceOwnedFields, AbstractUser):
     """A person who logs in: a customer, an author or an admin.
 
     The password, the revocation stamp and the active flag are written only by the
