@@ -4,7 +4,6 @@ Book list pages and counts are kept in the shared cache (``catalog.cache``, whic
 what makes them stale); this module builds them from the database.
 """
 
-import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +21,7 @@ from .cache import CATALOG_CACHE_SECONDS
 from .counts import book_count, count_is_exact, selecting
 from .filters import MAX_ID, RANKED_HITS, BookFilter, stable_search_order
 from .lending import lending
+from .listing import listed_page
 from .models import Book, Genre
 from .word_search import plain_search, word_search_ids
 
@@ -140,15 +140,14 @@ def book_page(
     page. Availability is computed for all the rows only where the list is filtered or
     ordered by it. A search of more than ``RANKED_HITS`` books comes in the search's stable
     order (catalog.filters). A page past the end has no books. Raises ValidationError
-    (400) for a malformed parameter. ``count`` is book_count's.
+    (400) for a malformed parameter. ``count`` is book_count's, the whole catalog's catalog.listing's.
     """
     filters = filters or {}
     now = now or timezone.now()
     offset = (number - 1) * size
     if not selecting(filters) and not filters.get("ordering"):
         # The whole catalog in its own order, the list most asked for: no filter to build.
-        count = book_count(Book.objects.in_catalog(), filters)
-        ids = _listed_ids(offset=offset, limit=size + 1)
+        count, ids = listed_page(offset=offset, limit=size + 1)
     elif query := plain_search(filters):
         with connection.execute_wrapper(_planned_per_call):
             count, ids = word_search_ids(filters, query, offset=offset, limit=size + 1, ranked_hits=RANKED_HITS)
@@ -194,74 +193,6 @@ def _chosen_ids(filters: Mapping[str, str], now: datetime, *, offset: int, limit
     if search and not filters.get("ordering") and count > RANKED_HITS:
         books = stable_search_order(books, search)
     return count, list(books.values_list("pk", flat=True)[offset : offset + limit])
-
-
-_listed_ids_sql = threading.local()
-# Deep pages of the whole catalog seek from the nearest of every LIST_SEEK_STRIDE-th book
-# (migration 0006), kept per process with the order version they were read under.
-# Every 100th: a page walks at most 120 index entries from its mark, 1,000 marks a process
-# at 100,000 books (every 1,000th walked up to 1,020 entries, 0.4 ms for page 5,000).
-LIST_SEEK_STRIDE = 100
-_seek_marks: dict[str, object] = {"version": None, "marks": []}
-_seek_lock = threading.Lock()
-SEEK_MARKS_SQL = """
-SELECT title, id FROM (
-    SELECT title, id, row_number() OVER (ORDER BY title, id) - 1 AS position
-    FROM catalog_book WHERE withdrawn_at IS NULL
-) listed WHERE position %% %s = 0 ORDER BY position
-"""
-SEEK_IDS_SQL = """
-SELECT id FROM catalog_book
-WHERE withdrawn_at IS NULL AND (title, id) >= (%s, %s)
-ORDER BY title, id LIMIT %s OFFSET %s
-"""
-
-
-def _listed_ids(*, offset: int, limit: int) -> list[int]:
-    """The ids of the catalog's books in its order (title, id), from `offset`: an index-only scan.
-
-    On PostgreSQL a page past the first LIST_SEEK_STRIDE books starts from the nearest
-    mark (the ``(title, id)`` of every LIST_SEEK_STRIDE-th book, ``_seek_marks_at``) and
-    walks at most LIST_SEEK_STRIDE entries: page 5,000 of 100,000 books reads about 100
-    index entries, not 100,000. Otherwise the SQL is the ORM's for
-    ``Book.objects.in_catalog()`` in ``Book.Meta.ordering``, built once per thread; only the
-    slice is bound (the ORM would write it into the SQL).
-    """
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and offset >= LIST_SEEK_STRIDE:
-            marks = _seek_marks_at(cursor)
-            if marks:
-                index = min(offset // LIST_SEEK_STRIDE, len(marks) - 1)
-                title, pk = marks[index]
-                cursor.execute(SEEK_IDS_SQL, [title, pk, limit, offset - index * LIST_SEEK_STRIDE])
-                return [row[0] for row in cursor.fetchall()]
-        sql = getattr(_listed_ids_sql, "sql", None)
-        if sql is None:
-            query = Book.objects.in_catalog().order_by(*Book._meta.ordering).values_list("pk").query
-            sql, params = query.sql_with_params()
-            assert not params, "the catalog's condition binds no value"
-            _listed_ids_sql.sql = sql = f"{sql} LIMIT %s OFFSET %s"
-        cursor.execute(sql, [limit, offset])
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _seek_marks_at(cursor) -> list[tuple[str, int]]:
-    """Every LIST_SEEK_STRIDE-th book's ``(title, id)`` as of the order version now.
-
-    Read again (one pass over the index) only when the version moved: a book added,
-    deleted, withdrawn or restored, or a title written (migration 0006's trigger). A
-    change between reading the version and the page shows as it would between two pages.
-    """
-    cursor.execute("SELECT version FROM catalog_order_version WHERE id = 1")
-    version = cursor.fetchone()[0]
-    with _seek_lock:
-        if _seek_marks["version"] == (version, LIST_SEEK_STRIDE):
-            return _seek_marks["marks"]
-    cursor.execute(SEEK_MARKS_SQL, [LIST_SEEK_STRIDE])
-    marks = [(title, pk) for title, pk in cursor.fetchall()]
-    with _seek_lock:
-        _seek_marks.update(version=(version, LIST_SEEK_STRIDE), marks=marks)
-    return marks
 
 
 def _page_books(now: datetime, **ids: int) -> QuerySet[Book]:

@@ -133,10 +133,11 @@ def order_version() -> int:
 class TestSeek:
     @pytest.fixture(autouse=True)
     def small_stride(self, monkeypatch):
-        from catalog import selectors
+        from catalog import listing
 
-        monkeypatch.setattr(selectors, "LIST_SEEK_STRIDE", 2)
-        monkeypatch.setitem(selectors._seek_marks, "version", None)
+        monkeypatch.setattr(listing, "LIST_SEEK_STRIDE", 2)
+        monkeypatch.setattr(listing, "_seek_marks", {"version": None, "marks": []})
+        monkeypatch.setattr(listing, "_catalog_count", {"version": None, "count": None})
 
     @staticmethod
     def walk(size: int) -> list[int]:
@@ -174,3 +175,45 @@ class TestSeek:
         assert order_version() == before + 1
         BookFactory()
         assert order_version() > before + 1
+
+    @pytest.mark.django_db(transaction=True)  # kept only when read outside a transaction
+    def test_the_count_is_read_with_the_order_version_and_kept_while_it_stands(self, shelf, make_customer, now):
+        from catalog import listing
+        from catalog.models import Book
+
+        with CaptureQueriesContext(connection) as first:
+            page = book_page(number=2, size=2)
+        assert page.count == 7 and [book.pk for book in page.books] == in_list_order(shelf)[2:4]
+        assert any("count(*)" in query["sql"] for query in first.captured_queries)
+        reserve(customer=make_customer("plus", balance=50_000), book=shelf[1], days=2, now=now)  # not the order
+        with CaptureQueriesContext(connection) as kept:
+            assert book_page(number=3, size=2).count == 7
+        # The page's ids with the version, then its rows: no count, no marks read again.
+        assert len(kept.captured_queries) == 2
+        assert "catalog_order_version" in kept.captured_queries[0]["sql"]
+        Book.objects.filter(pk=shelf[0].pk).update(withdrawn_at=now)  # R28: the version moves
+        assert book_page(number=1, size=2).count == 6
+        BookFactory(title="Aardvark")
+        page = book_page(number=1, size=2)
+        assert page.count == 7 and page.books[0].title == "Aardvark"
+        assert listing._catalog_count["version"] == order_version()
+
+    def test_nothing_read_inside_a_transaction_is_kept(self, shelf):
+        """A test's transaction rolls back its versions: the marks are read, not kept; the count is the cache's."""
+        from catalog import listing
+
+        before = dict(listing._catalog_count)
+        assert book_page(number=3, size=2).count == 7
+        assert listing._catalog_count == before and listing._seek_marks["version"] is None
+
+    @pytest.mark.django_db(transaction=True)
+    def test_a_page_read_after_the_order_moved_seeks_from_new_marks(self, shelf):
+        from catalog import listing
+        from catalog.models import Book
+
+        assert self.walk(2) == in_list_order(shelf)  # the marks are read
+        marks = listing._seek_marks["marks"]
+        Book.objects.filter(pk=shelf[1].pk).update(title="Zzz last now")  # Alpha moves to the end
+        moved = in_list_order(Book.objects.all())
+        assert [book.pk for book in book_page(number=2, size=2).books] == moved[2:4]
+        assert listing._seek_marks["marks"] != marks and listing._seek_marks["version"][0] == order_version()
