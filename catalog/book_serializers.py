@@ -59,7 +59,6 @@ class BookOutputSerializer(serializers.Serializer):
         test compares it with DRF's walk for every declared field, so a field added above
         and not here fails it.
         """
-        authors = shown_authors(book)
         genre = book.genre
         zone = timezone.get_current_timezone()
         return {
@@ -69,8 +68,8 @@ class BookOutputSerializer(serializers.Serializer):
             "price": book.price,
             "genre": book.genre_id,
             "genre_name": None if genre is None else genre.name,
-            "authors": [author.pk for author in authors],
-            "author_names": [author.user.get_full_name() or author.user.username for author in authors],
+            "authors": self.get_authors(book),
+            "author_names": self.get_author_names(book),
             "description": book.description,
             "units": book.units,
             "available_units": book.available_units,
@@ -97,11 +96,11 @@ class BookOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField(), help_text="Author ids."))
     def get_authors(self, book: Book) -> list[int]:
-        return [author.pk for author in book.authors.all()]
+        return [author.pk for author in shown_authors(book)]
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField(), help_text="In the order of `authors`."))
     def get_author_names(self, book: Book) -> list[str]:
-        return [author.user.get_full_name() or author.user.username for author in book.authors.all()]
+        return [author.display_name for author in shown_authors(book)]
 
 
 RANGE_SCHEMA = serializers.ListField(
