@@ -30,6 +30,7 @@ USER_FIELDS = {
 # The same in the models' field order, as from_db takes them.
 AUTHOR_ATTNAMES = tuple(field.attname for field in Author._meta.concrete_fields if field.attname in AUTHOR_FIELDS)
 USER_ATTNAMES = tuple(field.attname for field in User._meta.concrete_fields if field.attname in {"id", *USER_FIELDS})
+_AUTHOR_USER = Author._meta.get_field("user")
 
 
 def with_authors(books: QuerySet[Book]) -> QuerySet[Book]:
@@ -104,7 +105,11 @@ def keep_authors(book: Book) -> Book:
         # Author and User load without __init__ (core.loading): the other fields deferred.
         author = Author.from_db(db, AUTHOR_ATTNAMES, [row[name] for name in AUTHOR_ATTNAMES])
         user = {**row, "id": row["user_id"]}
-        author.user = User.from_db(db, USER_ATTNAMES, [user[name] for name in USER_ATTNAMES])
+        user = User.from_db(db, USER_ATTNAMES, [user[name] for name in USER_ATTNAMES])
+        # What ``author.user = user`` leaves (both sides of the one-to-one cached), without the
+        # descriptor's checks of a value it has just read: a third of this loop's CPU.
+        _AUTHOR_USER.set_cached_value(author, user)
+        _AUTHOR_USER.remote_field.set_cached_value(user, author)
         authors.append(author)
     book._prefetched_objects_cache = _ShownAuthors(book, authors)
     return book

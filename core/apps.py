@@ -9,3 +9,8 @@ class CoreConfig(AppConfig):
     """
 
     name = "core"
+
+    def ready(self) -> None:
+        from .datetimes import connect
+
+        connect()

@@ -4,6 +4,7 @@ import threading
 
 import django
 import pytest
+from django.db import connection
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
@@ -296,3 +297,27 @@ def test_a_compiled_increment_sends_the_orms_f_update_and_adds_in_the_database(m
     book.refresh_from_db()
     assert book.units_on_loan == 1
     assert add.run(0, 1) == 0  # no such row
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's parameter types")
+def test_integers_of_any_size_make_one_prepared_statement_on_postgresql():
+    """An int binds as a bigint whatever its magnitude, so the statement's parameter types,
+    and so its prepared statement, never depend on the values (issue 15): psycopg would send
+    5 as a smallint and 50,000 as an integer, and a page of 20 ids was never prepared."""
+    from catalog.models import Book
+
+    query = CompiledQuery(
+        lambda a, b: Book.objects.filter(Q(pk=a) | Q(pk=b)).values_list("pk", flat=True),
+        a=Param("a", 0),
+        b=Param("b", 0),
+    )
+    threshold = connection.connection.prepare_threshold
+    assert threshold is not None, "the settings prepare statements on PostgreSQL"
+    for small, large in [(5, 50_000), (50_000, 5), (7, 8), (70_000, 80_000), (2**40, 1)] * (threshold + 1):
+        assert query.run(a=small, b=large) == []
+    parts = query.sql().split("%s")
+    # The SQL as psycopg sends it, with $1, $2... for the placeholders.
+    prepared = "".join(f"{part}${number}" for number, part in enumerate(parts[:-1], 1)) + parts[-1]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT parameter_types::text[] FROM pg_prepared_statements WHERE statement = %s", [prepared])
+        assert cursor.fetchall() == [(["bigint", "bigint"],)]
