@@ -51,6 +51,7 @@ from core.api import (
     paginated,
 )
 
+from .book_rows import represented_page
 from .book_serializers import BookDetailOutputSerializer, BookOutputSerializer
 from .cache import cached_book_page
 from .counts import COUNT_EXACT_UP_TO
@@ -60,10 +61,10 @@ from .models import Book, Genre
 from .selectors import (
     book_detail,
     book_get,
-    book_page,
     city_list,
     genre_list,
     page_fresh_until,
+    page_ids,
 )
 from .services import create_book, update_book
 
@@ -248,17 +249,14 @@ class BookListCreateApi(APIView):
 
         def build() -> tuple[dict, datetime]:
             now = timezone.now()
-            page = book_page(filters=request.query_params, number=number, size=size, now=now)
-            if not page.books and number > 1:
+            count, ids = page_ids(filters=request.query_params, number=number, size=size, now=now)
+            books, ends = represented_page(ids[:size], now)  # as BookOutputSerializer writes them
+            if not books and number > 1:
                 raise NotFound(StandardPagination.invalid_page_message)
             response = pagination.page_response(
-                request,
-                number=number,
-                count=page.count,
-                has_next=page.has_next,
-                results=BookOutputSerializer(page.books, many=True).data,
+                request, number=number, count=count, has_next=len(ids) > size, results=books
             )
-            return response.data, page_fresh_until(page.books, request.query_params, now)
+            return response.data, page_fresh_until(ends, request.query_params, now)
 
         where = f"{request.scheme}://{request.get_host()}"
         return Response(cached_book_page(request.query_params, build, where=where))

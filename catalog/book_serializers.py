@@ -90,9 +90,9 @@ class BookOutputSerializer(serializers.Serializer):
             "stock": book.stock,
             "rating": self.get_rating(book),
             "reviews_count": book.rating_count,
-            "created_at": _datetime(book.created_at, zone),
-            "updated_at": _datetime(book.updated_at, zone),
-            "cover": self.get_cover(book),
+            "created_at": represent_datetime(book.created_at, zone),
+            "updated_at": represent_datetime(book.updated_at, zone),
+            "cover": shown_cover(book.cover),
         }
 
     @extend_schema_field(
@@ -105,7 +105,7 @@ class BookOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(COVER_SCHEMA)
     def get_cover(self, book: Book) -> dict[str, str] | None:
-        return {alias: thumbnail_url(book.cover, alias) for alias in ("card", "page")} if book.cover else None
+        return shown_cover(book.cover)
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField(), help_text="Author ids."))
     def get_authors(self, book: Book) -> list[int]:
@@ -159,13 +159,21 @@ class BookDetailOutputSerializer(BookOutputSerializer):
         ranges = lending().expected_between(book=book, now=self.context.get("now") or timezone.now())
         if ranges is None:
             return None
-        return {tier: None if span is None else [_datetime(moment) for moment in span] for tier, span in ranges.items()}
+        return {
+            tier: None if span is None else [represent_datetime(moment) for moment in span]
+            for tier, span in ranges.items()
+        }
 
 
 _DATETIME_FIELD = serializers.DateTimeField()
 
 
-def _datetime(moment: datetime | None, zone=None) -> str | None:
+def shown_cover(cover) -> dict[str, str] | None:
+    """A cover's thumbnails' URLs by alias (a FieldFile or its stored name), or None without one."""
+    return {alias: thumbnail_url(cover, alias) for alias in ("card", "page")} if cover else None
+
+
+def represent_datetime(moment: datetime | None, zone=None) -> str | None:
     """What DRF's DateTimeField writes (ISO 8601 in the current time zone, UTC as Z).
 
     Given the current time zone as `zone`, written here without asking for it per value.

@@ -43,8 +43,9 @@ def with_next_release(books: QuerySet[Book], now: datetime) -> QuerySet[Book]:
     return books.annotate(next_release_at=lending().next_release(now))
 
 
-def page_fresh_until(books: Iterable[Book], params: Mapping[str, str], now: datetime) -> datetime:
-    """When time alone makes a page of `books` (annotated ``with_next_release``) stale (R16).
+def page_fresh_until(ends: Iterable[datetime | None], params: Mapping[str, str], now: datetime) -> datetime:
+    """When time alone makes a page stale (R16), given when each of its books' first running
+    loan ends (``next_release_at`` of ``with_next_release``, None where none runs).
 
     A list filtered or ordered by availability depends on every book's loans, so it is
     rebuilt after CATALOG_CACHE_SECONDS; any other page shows the right availability
@@ -52,8 +53,7 @@ def page_fresh_until(books: Iterable[Book], params: Mapping[str, str], now: date
     """
     if "available" in params or "available_units" in params.get("ordering", ""):
         return now + timedelta(seconds=CATALOG_CACHE_SECONDS)
-    ends = [book.next_release_at for book in books if book.next_release_at is not None]
-    return min([*ends, now + timedelta(seconds=CATALOG_PAGE_MAX_SECONDS)])
+    return min([*(end for end in ends if end is not None), now + timedelta(seconds=CATALOG_PAGE_MAX_SECONDS)])
 
 
 def _with_relations(books: QuerySet[Book]) -> QuerySet[Book]:
@@ -127,6 +127,24 @@ def _availability_alias(books: QuerySet[Book], now: datetime) -> QuerySet[Book]:
     return books.alias(**lending().availability(now))
 
 
+def page_ids(
+    *, filters: Mapping[str, str] | None = None, number: int = 1, size: int = 20, now: datetime | None = None
+) -> tuple[int, list[int]]:
+    """The count of the list `filters` chooses and the ids of page `number` of `size` books,
+    and of one more when a next page exists (see ``book_page``)."""
+    filters = filters or {}
+    now = now or timezone.now()
+    offset = (number - 1) * size
+    if not selecting(filters) and not filters.get("ordering"):
+        # The whole catalog in its own order, the list most asked for: no filter to build.
+        return listed_page(offset=offset, limit=size + 1)
+    if query := plain_search(filters):
+        with connection.execute_wrapper(_planned_per_call):
+            return word_search_ids(filters, query, offset=offset, limit=size + 1, ranked_hits=RANKED_HITS)
+    with connection.execute_wrapper(_planned_per_call):
+        return _chosen_ids(filters, now, offset=offset, limit=size + 1)
+
+
 def book_page(
     *, filters: Mapping[str, str] | None = None, number: int = 1, size: int = 20, now: datetime | None = None
 ) -> BookPage:
@@ -141,19 +159,11 @@ def book_page(
     ordered by it. A search of more than ``RANKED_HITS`` books comes in the search's stable
     order (catalog.filters). A page past the end has no books. Raises ValidationError
     (400) for a malformed parameter. ``count`` is book_count's, the whole catalog's catalog.listing's.
+    The API writes the same page from the rows (catalog.book_rows.represented_page).
     """
     filters = filters or {}
     now = now or timezone.now()
-    offset = (number - 1) * size
-    if not selecting(filters) and not filters.get("ordering"):
-        # The whole catalog in its own order, the list most asked for: no filter to build.
-        count, ids = listed_page(offset=offset, limit=size + 1)
-    elif query := plain_search(filters):
-        with connection.execute_wrapper(_planned_per_call):
-            count, ids = word_search_ids(filters, query, offset=offset, limit=size + 1, ranked_hits=RANKED_HITS)
-    else:
-        with connection.execute_wrapper(_planned_per_call):
-            count, ids = _chosen_ids(filters, now, offset=offset, limit=size + 1)
+    count, ids = page_ids(filters=filters, number=number, size=size, now=now)
     return BookPage(
         books=_page_rows(ids[:size], now),
         number=number,

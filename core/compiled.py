@@ -108,8 +108,14 @@ def _adapter(marker: Any, connection) -> Callable[[Any], Any]:
     if isinstance(marker, datetime):
         return connection.ops.adapt_datetimefield_value
     if isinstance(marker, int) and connection.vendor == "postgresql":
-        return Int8  # an int psycopg always sends as a bigint (see the module's docstring)
+        return _as_bigint
     return _as_given
+
+
+def _as_bigint(value: int) -> int:
+    """An int psycopg always sends as a bigint (see the module's docstring); one past a
+    bigint's range as psycopg would (a numeric, which no row matches), not an overflow."""
+    return Int8(value) if -(2**63) <= value < 2**63 else value
 
 
 def _as_given(value: Any) -> Any:
@@ -169,6 +175,7 @@ class CompiledQuery:
         self.build = build
         self.params = params
         self._local = threading.local()
+        self._columns: dict[str, int] | None = None
 
     def _compile(self, variant: int):
         markers = {name: param.marker(serial, variant) for serial, (name, param) in enumerate(self.params.items())}
@@ -252,6 +259,29 @@ class CompiledQuery:
         """The compiled SQL and its parameters with `values` bound, to run inside other SQL."""
         bound = self._bound(values)
         return bound._query.get_compiler().as_sql()
+
+    def columns(self) -> dict[str, int]:
+        """Where each value stands in a row of the compiled SQL: the model's fields by attname,
+        each ``select_related`` model's as ``relation.attname``, and the annotations by name.
+        The same for every thread (the same SQL): found once."""
+        if self._columns is not None:
+            return self._columns
+        prepared = getattr(self._local, "prepared", None) or self._prepare()
+        compiler = prepared[1]
+        if compiler.klass_info is None:
+            raise TypeError("columns() is for a QuerySet of model instances")
+        found: dict[str, int] = {}
+
+        def walk(klass_info: dict, prefix: str) -> None:
+            for index in klass_info["select_fields"]:
+                found[prefix + compiler.select[index][0].target.attname] = index
+            for related in klass_info.get("related_klass_infos", []):
+                walk(related, f"{prefix}{related['field'].name}.")
+
+        walk(compiler.klass_info, "")
+        found.update(compiler.annotation_col_map)
+        self._columns = found
+        return found
 
     def sql(self) -> str:
         """The compiled SQL of this thread (for tests and EXPLAIN)."""
