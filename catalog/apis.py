@@ -51,7 +51,7 @@ from core.api import (
     paginated,
 )
 
-from .book_rows import represented_page
+from .book_rows import represented_book, represented_page
 from .book_serializers import BookDetailOutputSerializer, BookOutputSerializer
 from .cache import cached_book_page
 from .counts import COUNT_EXACT_UP_TO
@@ -307,11 +307,10 @@ class BookDetailApi(APIView):
         responses={200: BookDetailOutputSerializer, 404: BOOK_NOT_FOUND},
     )
     def get(self, request: Request, pk: int) -> Response:
-        now = timezone.now()
-        book = book_detail(book_id=pk, now=now)
+        book = represented_book(pk, timezone.now())  # as BookDetailOutputSerializer writes book_detail's
         if book is None:
             raise NotFound(_("No such book."))
-        return Response(BookDetailOutputSerializer(book, context={"now": now}).data)
+        return Response(book)
 
     def _update(self, request: Request, pk: int, *, partial: bool) -> Response:
         book = self._book_to_change(request, pk)

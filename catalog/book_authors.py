@@ -4,7 +4,8 @@ The book page, ``books/{id}/`` and every list page show each book's authors by i
 name (``author.pk``, ``author.display_name``). Read by a second statement they cost a
 round trip, Django's iteration of its rows, and on PostgreSQL a hash of every author for
 a page of 20 books (0.4 ms); read here as a correlated subquery they come with the book,
-walking the link table's index per book. ``keep_authors`` turns the array into the
+walking the link table's index per book, each author as the array ``SHOWN`` names.
+``keep_authors`` turns the array into the
 Author and User instances that ``prefetch_related("authors")`` would have left, holding
 only the shown fields (any other is deferred, read on first use as Django reads one).
 """
@@ -13,10 +14,9 @@ import json
 from operator import itemgetter
 
 from django.db.models import F, OuterRef, QuerySet, Subquery
-from django.db.models.functions import JSONObject
 
 from accounts.models import Author, User
-from core.aggregates import JSONArrayAgg
+from core.aggregates import JSONArrayAgg, JSONRow
 
 from .models import Book
 
@@ -27,6 +27,8 @@ USER_FIELDS = {
     "last_name": "author__user__last_name",
     "username": "author__user__username",
 }
+# An author's array, in this order.
+SHOWN = (*AUTHOR_FIELDS, *USER_FIELDS)
 # The same in the models' field order, as from_db takes them.
 AUTHOR_ATTNAMES = tuple(field.attname for field in Author._meta.concrete_fields if field.attname in AUTHOR_FIELDS)
 USER_ATTNAMES = tuple(field.attname for field in User._meta.concrete_fields if field.attname in {"id", *USER_FIELDS})
@@ -35,7 +37,7 @@ _AUTHOR_USER = Author._meta.get_field("user")
 
 def with_authors(books: QuerySet[Book]) -> QuerySet[Book]:
     """Annotate ``author_rows``: a JSON array of each book's authors (for ``keep_authors``)."""
-    shown = JSONObject(**{name: F(path) for name, path in {**AUTHOR_FIELDS, **USER_FIELDS}.items()})
+    shown = JSONRow(*(F(path) for path in {**AUTHOR_FIELDS, **USER_FIELDS}.values()))
     links = Book.authors.through.objects.filter(book_id=OuterRef("pk")).order_by().values("book_id")
     return books.annotate(author_rows=Subquery(links.annotate(rows=JSONArrayAgg(shown)).values("rows")))
 
@@ -101,7 +103,8 @@ def keep_authors(book: Book) -> Book:
         rows = json.loads(rows)
     db = book._state.db
     authors = []
-    for row in sorted(rows, key=itemgetter("id")):
+    for values in sorted(rows, key=itemgetter(0)):  # by id
+        row = dict(zip(SHOWN, values, strict=True))
         # Author and User load without __init__ (core.loading): the other fields deferred.
         author = Author.from_db(db, AUTHOR_ATTNAMES, [row[name] for name in AUTHOR_ATTNAMES])
         user = {**row, "id": row["user_id"]}

@@ -1,12 +1,13 @@
-"""A page of books written for the API straight from its statement's rows (issue 15).
+"""A page of books, and one book, written for the API straight from their statements' rows (issue 15).
 
 ``books/`` shows 20 books as ``BookOutputSerializer`` writes them. Made into Book, Genre,
 Author and User instances first, through Django's row iteration, they cost more CPU than
 everything else the request does; here the same statement (``catalog.selectors``' page
 query, compiled once) is run on a cursor and each row written as the serializer writes a
 book, reading its values by column. The book page (HTML) keeps the instances: its
-templates ask them for more. ``test_book_rows`` checks that both write the same for every
-field, so a field added to the serializer and not here fails it.
+templates ask them for more. ``books/{id}/`` is written the same way from the book detail's
+statement (``represented_book``). ``test_book_rows`` checks that both write what the
+serializers write for every field, so a field added to them and not here fails it.
 """
 
 import json
@@ -16,10 +17,12 @@ from operator import itemgetter
 from django.db import connection
 from django.utils import timezone
 
-from .book_serializers import represent_datetime, shown_cover
-from .selectors import PAGE_QUERIES, PAGE_SHAPES
+from .book_serializers import represent_datetime, represent_expected_between, shown_cover
+from .filters import MAX_ID
+from .models import Book
+from .selectors import BOOK_DETAIL_QUERY, PAGE_QUERIES, PAGE_SHAPES
 
-_BY_ID = itemgetter("id")
+_BY_ID = itemgetter(0)  # an author's array is catalog.book_authors.SHOWN: id, user_id, first, last, username
 
 
 def display_name(first_name: str, last_name: str, username: str) -> str:
@@ -44,19 +47,39 @@ def represented_page(ids: list[int], now: datetime) -> tuple[list[dict], list[da
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     at = query.columns()
-    key = at["id"]
+    key, end = at["id"], at["next_release_at"]
     by_id = {row[key]: row for row in rows}
-    zone = timezone.get_current_timezone()
+    zone, aware = timezone.get_current_timezone(), _aware_of(connection)
     books, ends = [], []
     for pk in ids:
         row = by_id.get(pk)
         if row is not None:
-            books.append(_represent(row, at, zone))
-            ends.append(_aware(row[at["next_release_at"]]))
+            books.append(_represent(row, at, zone, aware))
+            ends.append(aware(row[end]))
     return books, ends
 
 
-def _represent(row: tuple, at: dict[str, int], zone) -> dict:
+def represented_book(book_id: int, now: datetime) -> dict | None:
+    """Book `book_id` as ``BookDetailOutputSerializer`` writes ``book_detail``'s book, or None
+    (no such book, or withdrawn: R28); its wait estimate asked of lending when no unit is free (R31)."""
+    if not 0 < int(book_id) <= MAX_ID:  # no such row, and SQLite cannot even bind the number
+        return None
+    sql, params = BOOK_DETAIL_QUERY.sql_with_params(pk=int(book_id), now=now)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    at = BOOK_DETAIL_QUERY.columns()
+    shown = _represent(row, at, timezone.get_current_timezone(), _aware_of(connection))
+    free = shown["available_units"]
+    # What the estimate reads of the book: its id and units; nothing while a unit is free.
+    book = None if free > 0 else Book(pk=shown["id"], units=shown["units"])
+    shown["expected_between"] = None if book is None else represent_expected_between(book, free, now)
+    return shown
+
+
+def _represent(row: tuple, at: dict[str, int], zone, aware) -> dict:
     """One row as ``BookOutputSerializer.represent`` writes the book it makes."""
     authors = row[at["author_rows"]] or []
     if isinstance(authors, str):  # PostgreSQL's jsonb and SQLite's JSON both come as text here
@@ -70,8 +93,8 @@ def _represent(row: tuple, at: dict[str, int], zone) -> dict:
         "price": row[at["price"]],
         "genre": row[at["genre_id"]],
         "genre_name": row[at["genre.name"]],
-        "authors": [author["id"] for author in authors],
-        "author_names": [display_name(a["first_name"], a["last_name"], a["username"]) for a in authors],
+        "authors": [author[0] for author in authors],
+        "author_names": [display_name(first, last, username) for _, _, first, last, username in authors],
         "description": row[at["description"]],
         "units": row[at["units"]],
         "available_units": row[at["available_units"]],
@@ -79,14 +102,20 @@ def _represent(row: tuple, at: dict[str, int], zone) -> dict:
         "stock": row[at["stock"]],
         "rating": None if average is None else round(average, 1),
         "reviews_count": row[at["rating_count"]],
-        "created_at": represent_datetime(_aware(row[at["created_at"]]), zone),
-        "updated_at": represent_datetime(_aware(row[at["updated_at"]]), zone),
+        "created_at": represent_datetime(aware(row[at["created_at"]]), zone),
+        "updated_at": represent_datetime(aware(row[at["updated_at"]]), zone),
         "cover": shown_cover(row[at["cover"]]),
     }
 
 
-def _aware(moment):
-    """PostgreSQL's cursor gives aware datetimes; SQLite's naive ones or text, which the ORM's converter makes aware."""
-    if moment is None or connection.vendor == "postgresql":
-        return moment
-    return connection.ops.convert_datetimefield_value(moment, None, connection)
+def _aware_of(connection):
+    """What makes the cursor's datetimes the ORM's: PostgreSQL's come aware; SQLite's naive
+    or as text, which the ORM's converter makes aware."""
+    if connection.vendor == "postgresql":
+        return _as_read
+    convert = connection.ops.convert_datetimefield_value
+    return lambda moment: None if moment is None else convert(moment, None, connection)
+
+
+def _as_read(moment):
+    return moment

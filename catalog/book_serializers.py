@@ -154,15 +154,19 @@ class BookDetailOutputSerializer(BookOutputSerializer):
         )
     )
     def get_expected_between(self, book: Book) -> dict[str, list[str] | None] | None:
-        if book.available_units > 0:  # read with the book: no need to ask lending
-            return None
-        ranges = lending().expected_between(book=book, now=self.context.get("now") or timezone.now())
-        if ranges is None:
-            return None
-        return {
-            tier: None if span is None else [represent_datetime(moment) for moment in span]
-            for tier, span in ranges.items()
-        }
+        return represent_expected_between(book, book.available_units, self.context.get("now") or timezone.now())
+
+
+def represent_expected_between(book: Book, available_units: int, now: datetime) -> dict[str, list[str] | None] | None:
+    """``expected_between`` of `book` (its pk and units read) with `available_units` free at `now` (R31)."""
+    if available_units > 0:  # read with the book: no need to ask lending
+        return None
+    ranges = lending().expected_between(book=book, now=now)
+    if ranges is None:
+        return None
+    return {
+        tier: None if span is None else [represent_datetime(moment) for moment in span] for tier, span in ranges.items()
+    }
 
 
 _DATETIME_FIELD = serializers.DateTimeField()
@@ -178,7 +182,7 @@ def represent_datetime(moment: datetime | None, zone=None) -> str | None:
 
     Given the current time zone as `zone`, written here without asking for it per value.
     """
-    if zone is None or moment is None or timezone.is_naive(moment):
+    if zone is None or moment is None or moment.tzinfo is None:
         return _DATETIME_FIELD.to_representation(moment)
     text = moment.astimezone(zone).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text

@@ -9,9 +9,10 @@ import pytest
 from django.utils import timezone, translation
 
 from accounts.tests.factories import AuthorFactory
-from catalog.book_rows import display_name, represented_page
-from catalog.book_serializers import BookOutputSerializer
-from catalog.selectors import book_page, page_fresh_until
+from catalog.book_rows import display_name, represented_book, represented_page
+from catalog.book_serializers import BookDetailOutputSerializer, BookOutputSerializer
+from catalog.models import Book
+from catalog.selectors import book_detail, book_page, page_fresh_until
 from catalog.tests.factories import BookFactory
 from catalog.tests.test_book_representation import books  # noqa: F401 (the fixture)
 
@@ -61,3 +62,22 @@ def test_the_api_list_answers_the_rows(api_client, books, now):  # noqa: F811
         expected = BookOutputSerializer(book_page(number=1, size=20, now=timezone.now()).books, many=True).data
     assert body["results"] == expected and body["count"] == 2
     assert page_fresh_until([now + timedelta(days=1)], {"available": "true"}, now) > now
+
+
+@pytest.mark.parametrize("language, zone", [("fa", "Asia/Tehran"), ("en", "UTC")])
+def test_one_book_is_written_as_the_detail_serializer_writes_it_R31(books, now, language, zone):  # noqa: F811
+    with translation.override(language), timezone.override(zone):
+        for book in books:
+            expected = BookDetailOutputSerializer(book_detail(book_id=book.pk, now=now), context={"now": now}).data
+            assert represented_book(book.pk, now) == expected
+            assert list(represented_book(book.pk, now)) == list(BookDetailOutputSerializer().fields)
+    rated = represented_book(books[1].pk, now)
+    assert rated["available_units"] == 0 and rated["expected_between"]["plus"] is not None  # R31
+    assert represented_book(books[0].pk, now)["expected_between"] is None  # a unit is free
+
+
+def test_no_book_withdrawn_or_out_of_range_is_none_R28(books, now):  # noqa: F811
+    plain, _ = books
+    Book.objects.filter(pk=plain.pk).update(withdrawn_at=now)
+    for pk in (plain.pk, 999_999, 0, -1, 2**63):
+        assert represented_book(pk, now) is None
