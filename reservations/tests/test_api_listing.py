@@ -1,13 +1,12 @@
 """GET reservations/ and reservations/{id}/: who sees what, filters, pages, queue places (R14, R22, R23)."""
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Tier
 from bookstore.tests.api_assertions import assert_error, assert_invalid
-from reservations.estimates import CATALOG_HISTORY_KEY
+from reservations.estimates import forget_catalog_history
 from reservations.models import Status
 from reservations.selectors import estimated_wait, position_in_queue, queue_places
 from reservations.services import reserve
@@ -83,12 +82,12 @@ def test_list_queries_do_not_grow_with_queued_rows_R14(client_for, plus, make_cu
         reserve(customer=plus, book=book, days=1, now=now)
 
     queue_for_new_book()
-    cache.delete(CATALOG_HISTORY_KEY)  # R31's cached history: read by both requests
+    forget_catalog_history()  # R31's cached history: read by both requests
     with CaptureQueriesContext(connection) as one:
         assert client.get(URL).json()["count"] == 1
     for _ in range(5):
         queue_for_new_book()
-    cache.delete(CATALOG_HISTORY_KEY)
+    forget_catalog_history()
     with CaptureQueriesContext(connection) as six:
         body = client.get(URL).json()
 

@@ -4,9 +4,16 @@ from datetime import datetime
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Tier
-from reservations.estimates import CATALOG_HISTORY_KEY, book_expected_between, queued_expected_between
+from reservations.estimates import (
+    CATALOG_HISTORY_KEY,
+    book_expected_between,
+    forget_catalog_history,
+    queued_expected_between,
+)
 from reservations.models import Reservation
 from reservations.selectors import reservation_list
 from reservations.services import reserve, return_reservation
@@ -88,7 +95,7 @@ def test_the_queries_are_bounded_whatever_the_books_and_entries_R31(
     with django_assert_max_num_queries(2):
         ranges = queued_expected_between(mine, now + HOUR)
     assert len(ranges) == 4 and all(earliest <= latest for earliest, latest in ranges.values())
-    cache.delete(CATALOG_HISTORY_KEY)
+    forget_catalog_history()
     with django_assert_max_num_queries(3):
         queued_expected_between(mine, now + HOUR)
 
@@ -121,3 +128,28 @@ def test_one_books_compiled_reads_match_the_many_books_reads_R31(occupied_book, 
     seen = [(state.units, state.loans, state.queue, state.ended, state.premium_requests) for state in (alone, among)]
     assert seen[0] == seen[1]
     assert len(alone.queue) == 2 and alone.loans and alone.premium_requests == 1
+
+
+def test_the_catalogs_history_is_kept_in_the_process_for_a_minute_under_its_cache_key_R31(monkeypatch, settings, now):
+    """Read once from the database (or the cache), then from the process until LOCAL_HISTORY_SECONDS
+    pass; another cache key prefix (another site, or another test) is another history."""
+    from reservations import estimates
+
+    def reads_of_loans() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            estimates.catalog_history(now)
+        return sum("reservations_reservation" in query["sql"] for query in captured)
+
+    clock = [1000.0]
+    monkeypatch.setattr(estimates.time, "monotonic", lambda: clock[0])
+    assert reads_of_loans() == 1
+    cache.delete(CATALOG_HISTORY_KEY)
+    assert reads_of_loans() == 0  # kept: neither the cache nor the database asked
+    clock[0] += estimates.LOCAL_HISTORY_SECONDS
+    cache.delete(CATALOG_HISTORY_KEY)
+    assert reads_of_loans() == 1  # past the minute: read again
+    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "KEY_PREFIX": "another"}}
+    cache.delete(CATALOG_HISTORY_KEY)
+    assert reads_of_loans() == 1
+    estimates.forget_catalog_history()
+    assert reads_of_loans() == 1
