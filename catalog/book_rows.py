@@ -17,38 +17,30 @@ from operator import itemgetter
 from django.db import connection
 from django.utils import timezone
 
+from accounts.models.profiles import display_name
+
 from .book_serializers import represent_datetime, represent_expected_between, shown_cover
 from .filters import MAX_ID
 from .models import Book
-from .selectors import BOOK_DETAIL_QUERY, PAGE_QUERIES, PAGE_SHAPES
+from .selectors import BOOK_DETAIL_QUERY, page_statements
 
 _BY_ID = itemgetter(0)  # an author's array is catalog.book_authors.SHOWN: id, user_id, first, last, username
-
-
-def display_name(first_name: str, last_name: str, username: str) -> str:
-    """``Author.display_name`` of an author row: the user's full name, else the username."""
-    return f"{first_name} {last_name}".strip() or username
 
 
 def represented_page(ids: list[int], now: datetime) -> tuple[list[dict], list[datetime | None]]:
     """The books `ids` in that order as the API writes them (R9, R12, R16, R37), and when
     each one's first running loan ends (``next_release_at``, for ``page_fresh_until``)."""
-    if len(ids) > PAGE_SHAPES[-1]:
-        head, head_ends = represented_page(ids[: PAGE_SHAPES[-1]], now)
-        tail, tail_ends = represented_page(ids[PAGE_SHAPES[-1] :], now)
-        return [*head, *tail], [*head_ends, *tail_ends]
-    if not ids:
+    by_id, at = {}, None
+    for query, bound in page_statements(ids):
+        sql, params = query.sql_with_params(now=now, **bound)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        at = query.columns()  # the same columns in every shape
+        by_id.update((row[at["id"]], row) for row in rows)
+    if not by_id:
         return [], []
-    size = next(shape for shape in PAGE_SHAPES if shape >= len(ids))
-    query = PAGE_QUERIES[size]
-    bound = {f"id{index}": pk for index, pk in enumerate([*ids, *[0] * (size - len(ids))])}
-    sql, params = query.sql_with_params(now=now, **bound)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    at = query.columns()
-    key, end = at["id"], at["next_release_at"]
-    by_id = {row[key]: row for row in rows}
+    end = at["next_release_at"]
     zone, aware = timezone.get_current_timezone(), _aware_of(connection)
     books, ends = [], []
     for pk in ids:
@@ -80,9 +72,9 @@ def represented_book(book_id: int, now: datetime) -> dict | None:
 
 
 def _represent(row: tuple, at: dict[str, int], zone, aware) -> dict:
-    """One row as ``BookOutputSerializer.represent`` writes the book it makes."""
+    """One row as ``BookOutputSerializer.to_representation`` writes the book it makes."""
     authors = row[at["author_rows"]] or []
-    if isinstance(authors, str):  # PostgreSQL's jsonb and SQLite's JSON both come as text here
+    if isinstance(authors, str):  # both databases' JSON arrays come as text on a cursor
         authors = json.loads(authors)
     authors = sorted(authors, key=_BY_ID)
     average = row[at["rating_average"]]

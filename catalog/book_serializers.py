@@ -6,7 +6,6 @@ a new Premium request, asked of lending through the catalog's port (``catalog.le
 
 from datetime import datetime
 
-from django.db import models
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -19,15 +18,6 @@ from .models import Book
 COVER_SCHEMA = serializers.DictField(
     child=serializers.CharField(), allow_null=True, help_text="Cover thumbnails' URLs (`card`, `page`); null: none."
 )
-
-
-class _Books(serializers.ListSerializer):
-    """Books as a list: each written by ``BookOutputSerializer.represent``, the time zone asked once."""
-
-    def to_representation(self, data) -> list[dict]:
-        books = data.all() if isinstance(data, models.manager.BaseManager) else data
-        zone = timezone.get_current_timezone()
-        return [self.child.represent(book, zone) for book in books]
 
 
 class BookOutputSerializer(serializers.Serializer):
@@ -58,12 +48,8 @@ class BookOutputSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "Book"
-        list_serializer_class = _Books
 
     def to_representation(self, book: Book) -> dict:
-        return self.represent(book, timezone.get_current_timezone())
-
-    def represent(self, book: Book, zone) -> dict:
         """The declared fields, in their order, written out instead of walked field by field (issue 15).
 
         DRF's generic walk deep-copies the 18 field objects for each serializer made and
@@ -74,6 +60,7 @@ class BookOutputSerializer(serializers.Serializer):
         and not here fails it.
         """
         genre = book.genre
+        zone = timezone.get_current_timezone()
         return {
             "id": book.pk,
             "title": book.title,

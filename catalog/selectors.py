@@ -230,6 +230,16 @@ PAGE_QUERIES = _PageQueries()
 PAGE_SHAPES = (12, 20, 50, 100)
 
 
+def page_statements(ids: list[int]):
+    """The compiled page queries that read the books `ids` (one per PAGE_SHAPES[-1] of them),
+    each with the ids bound to its placeholders: ``(query, {"id0": ..., ...})``."""
+    longest = PAGE_SHAPES[-1]
+    for start in range(0, len(ids), longest):
+        chunk = ids[start : start + longest]
+        size = next(shape for shape in PAGE_SHAPES if shape >= len(chunk))
+        yield PAGE_QUERIES[size], {f"id{index}": pk for index, pk in enumerate([*chunk, *[0] * (size - len(chunk))])}
+
+
 def _page_rows(ids: list[int], now: datetime) -> list[Book]:
     """The books `ids`, in that order, annotated as ``with_availability`` and ``with_next_release``
     do, with their genre and their authors (kept as ``book.authors.all()`` reads them).
@@ -238,13 +248,9 @@ def _page_rows(ids: list[int], now: datetime) -> list[Book]:
     correlated subqueries for 20 rows cost more CPU than the database's work; the authors
     come in it (catalog.book_authors).
     """
-    if len(ids) > PAGE_SHAPES[-1]:
-        return [*_page_rows(ids[: PAGE_SHAPES[-1]], now), *_page_rows(ids[PAGE_SHAPES[-1] :], now)]
-    if not ids:
-        return []
-    size = next(shape for shape in PAGE_SHAPES if shape >= len(ids))
-    bound = {f"id{index}": pk for index, pk in enumerate([*ids, *[0] * (size - len(ids))])}
-    by_id = {book.pk: book for book in PAGE_QUERIES[size].run(now=now, **bound)}
+    by_id = {}
+    for query, bound in page_statements(ids):
+        by_id.update((book.pk, book) for book in query.run(now=now, **bound))
     return [keep_authors(by_id[pk]) for pk in ids if pk in by_id]
 
 

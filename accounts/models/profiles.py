@@ -155,9 +155,13 @@ class Author(LoadedQuickly, models.Model):
         verbose_name_plural = gettext_lazy("authors")
 
     def __str__(self) -> str:
-        full_name = self.user.get_full_name()
-        return full_name or self.user.username
+        return display_name(self.user.first_name, self.user.last_name, self.user.username)
 
     @property
     def display_name(self) -> str:
         return str(self)
+
+
+def display_name(first_name: str, last_name: str, username: str) -> str:
+    """How an author is shown: the user's full name (``get_full_name``), else the username."""
+    return f"{first_name} {last_name}".strip() or username

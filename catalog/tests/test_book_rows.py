@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone, translation
 
+from accounts.models.profiles import display_name
 from accounts.tests.factories import AuthorFactory
-from catalog.book_rows import display_name, represented_book, represented_page
+from catalog.book_rows import represented_book, represented_page
 from catalog.book_serializers import BookDetailOutputSerializer, BookOutputSerializer
 from catalog.models import Book
 from catalog.selectors import book_detail, book_page, page_fresh_until
@@ -50,10 +51,11 @@ def test_a_page_longer_than_the_largest_shape_is_read_in_parts(now):
     assert [book["id"] for book in written] == ids and ends == [None] * 105
 
 
-def test_the_display_name_is_the_authors(now):
+def test_the_display_name_is_the_users_full_name_else_the_username(now):
     for first, last, username in [("", "", "solo"), ("Forugh", "", "f"), ("", "Farrokhzad", "x"), (" ", " ", "sp")]:
         author = AuthorFactory(user__first_name=first, user__last_name=last, user__username=username)
-        assert display_name(first, last, username) == author.display_name
+        assert display_name(first, last, username) == (author.user.get_full_name() or username)
+        assert author.display_name == display_name(first, last, username)
 
 
 def test_the_api_list_answers_the_rows(api_client, books, now):  # noqa: F811
