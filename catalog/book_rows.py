@@ -32,12 +32,8 @@ def represented_page(ids: list[int], now: datetime) -> tuple[list[dict], list[da
     each one's first running loan ends (``next_release_at``, for ``page_fresh_until``)."""
     by_id, at = {}, None
     for query, bound in page_statements(ids):
-        sql, params = query.sql_with_params(now=now, **bound)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
         at = query.columns()  # the same columns in every shape
-        by_id.update((row[at["id"]], row) for row in rows)
+        by_id.update((row[at["id"]], row) for row in query.raw_rows(now=now, **bound))
     if not by_id:
         return [], []
     end = at["next_release_at"]
@@ -56,12 +52,10 @@ def represented_book(book_id: int, now: datetime) -> dict | None:
     (no such book, or withdrawn: R28); its wait estimate asked of lending when no unit is free (R31)."""
     if not 0 < int(book_id) <= MAX_ID:  # no such row, and SQLite cannot even bind the number
         return None
-    sql, params = BOOK_DETAIL_QUERY.sql_with_params(pk=int(book_id), now=now)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
+    rows = BOOK_DETAIL_QUERY.raw_rows(pk=int(book_id), now=now)
+    if not rows:
         return None
+    (row,) = rows  # the query is sliced to one
     at = BOOK_DETAIL_QUERY.columns()
     shown = _represent(row, at, timezone.get_current_timezone(), _aware_of(connection))
     free = shown["available_units"]

@@ -218,14 +218,15 @@ class CompiledQuery:
         self._local.prepared = prepared
         return prepared
 
-    def _bound(self, values: dict[str, Any]):
+    def _params(self, values: dict[str, Any]):
+        """This thread's prepared state and the compiled parameters with `values` bound."""
         prepared = getattr(self._local, "prepared", None)
         # A compiler runs on the connection it was made with: if this thread's connection
         # object was replaced since (a change of settings.DATABASES makes new ones), compile
         # again, or the query would run on the old connection, outside the current transaction.
         if prepared is None or prepared[1].connection is not connections[prepared[0].db]:
             prepared = self._prepare()
-        queryset, compiler, sql, compiled_params, slots, converters, composite = prepared
+        queryset, compiler, _, compiled_params, slots, _, _ = prepared
         if queryset.query.select_for_update and compiler.connection.get_autocommit():
             raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
         if set(values) != set(self.params):
@@ -233,8 +234,13 @@ class CompiledQuery:
         params = list(compiled_params)
         for index, name, adapt in slots:
             params[index] = adapt(values[name])
+        return prepared, tuple(params)
+
+    def _bound(self, values: dict[str, Any]):
+        prepared, params = self._params(values)
+        queryset, compiler, sql, _, _, converters, composite = prepared
         bound_compiler = copy.copy(compiler)
-        bound_compiler.as_sql = lambda *args, **kwargs: (sql, tuple(params))
+        bound_compiler.as_sql = lambda *args, **kwargs: (sql, params)
         bound_compiler.get_converters = converters
         bound_compiler.has_composite_fields = composite
         # A shallow copy of the never-run QuerySet, not its _chain(): that clones the whole
@@ -257,8 +263,16 @@ class CompiledQuery:
 
     def sql_with_params(self, **values: Any) -> tuple[str, tuple]:
         """The compiled SQL and its parameters with `values` bound, to run inside other SQL."""
-        bound = self._bound(values)
-        return bound._query.get_compiler().as_sql()
+        prepared, params = self._params(values)
+        return prepared[2], params
+
+    def raw_rows(self, **values: Any) -> list[tuple]:
+        """Every row as the database cursor gives it, no converter or instance applied: the
+        values stand where ``columns()`` says (see ``catalog.book_rows``)."""
+        prepared, params = self._params(values)
+        with prepared[1].connection.cursor() as cursor:
+            cursor.execute(prepared[2], params)
+            return cursor.fetchall()
 
     def columns(self) -> dict[str, int]:
         """Where each value stands in a row of the compiled SQL: the model's fields by attname,
@@ -276,7 +290,9 @@ class CompiledQuery:
             for index in klass_info["select_fields"]:
                 found[prefix + compiler.select[index][0].target.attname] = index
             for related in klass_info.get("related_klass_infos", []):
-                walk(related, f"{prefix}{related['field'].name}.")
+                field = related["field"]  # a reverse one-to-one's is the related model's own field
+                name = field.related_query_name() if related.get("reverse") else field.name
+                walk(related, f"{prefix}{name}.")
 
         walk(compiler.klass_info, "")
         found.update(compiler.annotation_col_map)

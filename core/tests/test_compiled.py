@@ -322,3 +322,14 @@ def test_integers_of_any_size_make_one_prepared_statement_on_postgresql():
         cursor.execute("SELECT parameter_types::text[] FROM pg_prepared_statements WHERE statement = %s", [prepared])
         assert cursor.fetchall() == [(["bigint", "bigint"],)]
     assert query.run(a=10**20, b=-(10**20)) == []  # past a bigint: matches nothing, as the ORM's would
+
+
+def test_raw_rows_hold_each_value_where_columns_says(make_customer, django_assert_num_queries):
+    """The cursor's rows of the compiled SQL: the user's fields and its customer's, by columns()."""
+    user = make_customer().user
+    at = USER.columns()
+    with django_assert_num_queries(1):
+        (row,) = USER.raw_rows(pk=user.pk)
+    assert (row[at["id"]], row[at["username"]], row[at["email"]]) == (user.pk, user.username, user.email)
+    assert row[at["customer.id"]] == user.customer.pk and row[at["customer.tier"]] == user.customer.tier
+    assert USER.raw_rows(pk=10**9) == []
