@@ -34,7 +34,8 @@ from django.utils.translation import gettext
 
 from accounts.models import TIER_RULES, Customer, Notification, Tier
 from accounts.services import notify
-from core.compiled import CompiledInsert, CompiledQuery, CompiledUpdate, Param
+from core.compiled import CompiledQuery, Param
+from core.compiled_writes import CompiledInsert, CompiledUpdate
 from core.formatting import number, toman
 from core.transactions import atomic_with_retry
 

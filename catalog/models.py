@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy
 from stdnum import isbn as stdnum_isbn
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
-from core.compiled import CompiledIncrement, CompiledQuery, Param
+from core.compiled import CompiledQuery, Param
+from core.compiled_writes import CompiledIncrement
 from core.formatting import number
 from core.indexes import PortableIndex
 from core.loading import LoadedQuickly

@@ -17,7 +17,8 @@ from billing.models import TransactionKind
 from billing.services import debit_wallet
 from catalog.cache import invalidate_catalog_cache
 from catalog.models import Book, lock_book
-from core.compiled import CompiledInsert, CompiledQuery, CompiledUpdate, Param
+from core.compiled import CompiledQuery, Param
+from core.compiled_writes import CompiledInsert, CompiledUpdate
 from core.formatting import number
 
 from .exceptions import (

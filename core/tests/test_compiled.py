@@ -192,7 +192,7 @@ def row(model, pk) -> dict:
 
 
 def test_a_compiled_insert_writes_the_row_save_writes(make_customer, make_book, now):
-    from core.compiled import CompiledInsert
+    from core.compiled_writes import CompiledInsert
     from reservations.models import Reservation, Status
 
     book = make_book()
@@ -218,7 +218,7 @@ def test_a_compiled_insert_writes_the_row_save_writes(make_customer, make_book, 
 
 def test_a_compiled_update_writes_its_fields_only_and_counts_the_rows(make_customer):
     from accounts.models import Customer
-    from core.compiled import CompiledUpdate
+    from core.compiled_writes import CompiledUpdate
 
     customer = make_customer(balance=5_000)
     update = CompiledUpdate(Customer, ["balance"])
@@ -233,7 +233,7 @@ def test_a_compiled_update_writes_its_fields_only_and_counts_the_rows(make_custo
 
 def test_an_update_of_a_null_value_is_a_parameter_not_a_literal(make_customer, make_book, now):
     """Compiling with None would write NULL into the SQL for every later call."""
-    from core.compiled import CompiledUpdate
+    from core.compiled_writes import CompiledUpdate
     from reservations.models import Reservation, Status
 
     reservation = Reservation.objects.create(
@@ -284,7 +284,7 @@ def test_a_compiled_increment_sends_the_orms_f_update_and_adds_in_the_database(m
     from django.test.utils import CaptureQueriesContext
 
     from catalog.models import Book
-    from core.compiled import CompiledIncrement
+    from core.compiled_writes import CompiledIncrement
 
     book = make_book(units=5)
     add = CompiledIncrement(Book, "units_on_loan")
